@@ -1,0 +1,74 @@
+// Builds dist/: the server bundle (dist/server.cjs, CommonJS for Passenger's require()),
+// sql.js's WASM beside it, and the browser assets with content-hashed names in dist/public.
+// Usage: node build.mjs [--package]   (--package also writes release/*.zip)
+import { build } from 'esbuild';
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+const dist = path.join(root, 'dist');
+const require = createRequire(import.meta.url);
+
+export async function buildAll({ quiet = false } = {}) {
+  const started = performance.now();
+  await rm(dist, { recursive: true, force: true });
+  await mkdir(path.join(dist, 'public'), { recursive: true });
+
+  await build({
+    entryPoints: [path.join(root, 'src/server.ts')],
+    outfile: path.join(dist, 'server.cjs'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: true,
+    sourcesContent: false,
+    legalComments: 'linked',
+    logLevel: 'warning',
+  });
+
+  // sql.js loads its WASM from beside the bundle at run time.
+  await copyFile(require.resolve('sql.js/dist/sql-wasm.wasm'), path.join(dist, 'sql-wasm.wasm'));
+
+  const browser = await build({
+    entryPoints: await browserEntries(),
+    outdir: path.join(dist, 'public'),
+    entryNames: '[name]-[hash]',
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['chrome110', 'firefox115', 'safari16'],
+    minify: true,
+    sourcemap: false,
+    metafile: true,
+    logLevel: 'warning',
+  });
+
+  // Logical name → hashed file: the server serves only what is listed here.
+  const manifest = {};
+  for (const [file, output] of Object.entries(browser.metafile.outputs)) {
+    if (!output.entryPoint) continue;
+    const ext = path.extname(file);
+    manifest[`${path.basename(output.entryPoint, path.extname(output.entryPoint))}${ext}`] = path.basename(file);
+  }
+  await writeFile(path.join(dist, 'public', 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  if (!quiet) console.log(`built dist/ in ${Math.round(performance.now() - started)} ms`);
+  return manifest;
+}
+
+async function browserEntries() {
+  const dir = path.join(root, 'public');
+  const names = await readdir(dir);
+  // Each page's script and each stylesheet is an entry; modules under public/lib/ are imported by them.
+  return names.filter((n) => /\.(ts|css)$/.test(n) && !n.endsWith('.d.ts')).map((n) => path.join(dir, n));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await buildAll();
+  if (process.argv.includes('--package')) {
+    const { packageRelease } = await import('./deploy/package.mjs');
+    await packageRelease(root);
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * Configuration: every variable of DESIGN.md's table, read once at boot, checked together,
+ * frozen. `parseConfig` is pure: the environment and the one disk-touching step (the
+ * development secret) are handed in, so tests need neither a process nor a folder.
+ */
+import path from 'node:path';
+import { isIP } from 'node:net';
+import { parseDuration } from './duration.ts';
+import { parseRate, type RateWindow } from './rate.ts';
+
+export type { RateWindow } from './rate.ts';
+export { parseDuration } from './duration.ts';
+export { parseRate } from './rate.ts';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type TrustProxy = { kind: 'passenger' } | { kind: 'none' } | { kind: 'list'; addresses: readonly string[] };
+export type RateStorage = { kind: 'file'; dir: string } | { kind: 'memory' };
+
+export interface Config {
+  readonly env: NodeEnv;
+  readonly production: boolean;
+  readonly port: number;
+  /** `''` at the site root, otherwise `/dashboard` (leading slash, never a trailing one). */
+  readonly basePath: string;
+  readonly dataDir: string;
+  readonly secretKey: string;
+  readonly secretKeyPrevious: string | null;
+  /** True when the secret was generated into DATA_DIR because none was configured. */
+  readonly devSecret: boolean;
+  readonly accessTokenTtl: number;
+  readonly refreshTokenTtl: number;
+  readonly trustProxy: TrustProxy;
+  readonly rateLimitDefault: readonly RateWindow[];
+  readonly rateLimitLogin: readonly RateWindow[];
+  readonly rateLimitStorage: RateStorage;
+  readonly rateLimitFail: 'open' | 'closed';
+  readonly wpSsoSecret: string | null;
+  readonly wpUrl: string | null;
+  readonly botPow: 'off' | 'adaptive' | 'always';
+  readonly adminUsername: string | null;
+  readonly adminPassword: string | null;
+}
+
+export interface ConfigProblem {
+  /** The variable to fix: safe to show anyone. */
+  readonly variable: string;
+  /** What is expected. Never contains a secret's value. */
+  readonly message: string;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: readonly ConfigProblem[] };
+
+export interface ParseContext {
+  /** Folder of app.js; relative paths are resolved against it, as Passenger starts us there. */
+  readonly appRoot: string;
+  /** Reads or creates the development secret in DATA_DIR (the only step that touches disk). */
+  readonly loadDevSecret: (dataDir: string) => string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const MIN_SECRET_BYTES = 32;
+
+export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
+  const problems: ConfigProblem[] = [];
+  const fail = (variable: string, message: string): undefined => {
+    problems.push({ variable, message });
+    return undefined;
+  };
+  const get = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+
+  const envName = get('NODE_ENV') ?? 'development';
+  const nodeEnv: NodeEnv =
+    envName === 'production' || envName === 'test' || envName === 'development'
+      ? envName
+      : (fail('NODE_ENV', 'must be development, production or test'), 'production');
+  const production = nodeEnv === 'production';
+
+  const port = readPort(get('PORT') ?? '3000') ?? fail('PORT', 'must be a whole number from 0 to 65535');
+
+  const basePathSource = get('BASE_PATH') !== undefined ? 'BASE_PATH' : 'PASSENGER_BASE_URI';
+  const basePath = normaliseBasePath(get('BASE_PATH') ?? get('PASSENGER_BASE_URI') ?? '/');
+  if (basePath === undefined) {
+    fail(basePathSource, 'must be a URL path such as /dashboard (letters, digits, - _ . ~ and /; no .. segments)');
+  }
+
+  const dataDir = path.resolve(ctx.appRoot, get('DATA_DIR') ?? './data');
+
+  const accessTokenTtl = readDuration('ACCESS_TOKEN_TTL', get('ACCESS_TOKEN_TTL') ?? '15m');
+  const refreshTokenTtl = readDuration('REFRESH_TOKEN_TTL', get('REFRESH_TOKEN_TTL') ?? '14d');
+  if (accessTokenTtl !== undefined && refreshTokenTtl !== undefined && refreshTokenTtl <= accessTokenTtl) {
+    fail('REFRESH_TOKEN_TTL', 'must be longer than ACCESS_TOKEN_TTL');
+  }
+
+  const trustProxy = readTrustProxy(get('TRUST_PROXY') ?? 'passenger');
+  if (trustProxy === undefined) {
+    fail('TRUST_PROXY', 'must be passenger, none, or a comma-separated list of proxy IP addresses');
+  }
+
+  const rateLimitDefault = readRate('RATE_LIMIT_DEFAULT', get('RATE_LIMIT_DEFAULT') ?? '300/minute');
+  const rateLimitLogin = readRate('RATE_LIMIT_LOGIN', get('RATE_LIMIT_LOGIN') ?? '5/minute;50/day');
+  const rateLimitStorage = readStorage(get('RATE_LIMIT_STORAGE'), dataDir);
+
+  const failMode = get('RATE_LIMIT_FAIL') ?? 'open';
+  const rateLimitFail =
+    failMode === 'open' || failMode === 'closed' ? failMode : fail('RATE_LIMIT_FAIL', 'must be open or closed');
+
+  const wpSsoSecret = get('WP_SSO_SECRET') ?? null;
+  if (wpSsoSecret !== null && Buffer.byteLength(wpSsoSecret) < MIN_SECRET_BYTES) {
+    fail('WP_SSO_SECRET', `must be at least ${MIN_SECRET_BYTES} bytes long (e.g. the output of: openssl rand -hex 32)`);
+  }
+  const wpUrl = readUrl(get('WP_URL'));
+  if (wpUrl === undefined) fail('WP_URL', 'must be an http:// or https:// URL such as https://example.org');
+  if (wpSsoSecret !== null && wpUrl === null) fail('WP_URL', 'is required when WP_SSO_SECRET is set (it is the SSO tokens\' issuer)');
+
+  const pow = get('BOT_POW') ?? 'adaptive';
+  const botPow = pow === 'off' || pow === 'adaptive' || pow === 'always' ? pow : fail('BOT_POW', 'must be off, adaptive or always');
+
+  const adminUsername = get('ADMIN_USERNAME') ?? null;
+  const adminPassword = env.ADMIN_PASSWORD !== undefined && env.ADMIN_PASSWORD !== '' ? env.ADMIN_PASSWORD : null;
+  if ((adminUsername === null) !== (adminPassword === null)) {
+    fail(adminUsername === null ? 'ADMIN_USERNAME' : 'ADMIN_PASSWORD', 'ADMIN_USERNAME and ADMIN_PASSWORD go together: set both or neither');
+  }
+  if (adminUsername !== null && !/^[A-Za-z0-9._@-]{1,64}$/.test(adminUsername)) {
+    fail('ADMIN_USERNAME', 'may hold 1 to 64 letters, digits and . _ @ -');
+  }
+  if (adminPassword !== null && adminPassword.length < 12) fail('ADMIN_PASSWORD', 'must be at least 12 characters long');
+
+  const previous = get('SECRET_KEY_PREVIOUS') ?? null;
+  if (previous !== null && Buffer.byteLength(previous) < MIN_SECRET_BYTES) {
+    fail('SECRET_KEY_PREVIOUS', `must be at least ${MIN_SECRET_BYTES} bytes long`);
+  }
+  let secretKey = get('SECRET_KEY');
+  let devSecret = false;
+  if (secretKey !== undefined && Buffer.byteLength(secretKey) < MIN_SECRET_BYTES) {
+    fail('SECRET_KEY', `must be at least ${MIN_SECRET_BYTES} bytes long (e.g. the output of: openssl rand -hex 32)`);
+  } else if (secretKey === undefined && production) {
+    fail('SECRET_KEY', 'is required in production (at least 32 bytes, e.g. the output of: openssl rand -hex 32)');
+  } else if (secretKey === undefined && problems.length === 0) {
+    // Only once everything else is valid: a broken configuration must not leave files behind.
+    try {
+      secretKey = ctx.loadDevSecret(dataDir);
+      devSecret = true;
+    } catch (error) {
+      fail('SECRET_KEY', `is not set and no development secret could be written to DATA_DIR (${describe(error)})`);
+    }
+  }
+
+  if (problems.length > 0 || secretKey === undefined) return { ok: false, problems };
+  const config: Config = {
+    env: nodeEnv,
+    production,
+    port: port!,
+    basePath: basePath!,
+    dataDir,
+    secretKey,
+    secretKeyPrevious: previous,
+    devSecret,
+    accessTokenTtl: accessTokenTtl!,
+    refreshTokenTtl: refreshTokenTtl!,
+    trustProxy: trustProxy!,
+    rateLimitDefault: Object.freeze(rateLimitDefault!),
+    rateLimitLogin: Object.freeze(rateLimitLogin!),
+    rateLimitStorage: rateLimitStorage!,
+    rateLimitFail: rateLimitFail!,
+    wpSsoSecret,
+    wpUrl: wpUrl ?? null,
+    botPow: botPow!,
+    adminUsername,
+    adminPassword,
+  };
+  return { ok: true, config: deepFreeze(config) };
+
+  function readDuration(name: string, text: string): number | undefined {
+    const parsed = parseDuration(text);
+    return parsed.ok ? parsed.value : fail(name, `${parsed.error}`);
+  }
+  function readRate(name: string, text: string): RateWindow[] | undefined {
+    const parsed = parseRate(text);
+    return parsed.ok ? parsed.value : fail(name, `${parsed.error}`);
+  }
+  function readStorage(text: string | undefined, dir: string): RateStorage | undefined {
+    if (text === undefined) return { kind: 'file', dir: path.join(dir, 'ratelimit') };
+    if (text === 'memory://') return { kind: 'memory' };
+    if (text.startsWith('file://') && text.length > 'file://'.length) {
+      return { kind: 'file', dir: path.resolve(ctx.appRoot, text.slice('file://'.length)) };
+    }
+    if (text.startsWith('redis://')) return fail('RATE_LIMIT_STORAGE', 'redis:// is not supported yet; use file://PATH or memory://');
+    return fail('RATE_LIMIT_STORAGE', 'must be file://PATH or memory://');
+  }
+}
+
+function readPort(text: string): number | undefined {
+  if (!/^\d{1,5}$/.test(text)) return undefined;
+  const port = Number(text);
+  return port <= 65_535 ? port : undefined;
+}
+
+/** `/dashboard/` → `/dashboard`; `/` → `''`. Undefined when it is not a plain URL path. */
+export function normaliseBasePath(text: string): string | undefined {
+  if (!text.startsWith('/')) return undefined;
+  const trimmed = text.replace(/\/+$/, '');
+  if (trimmed === '') return '';
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(trimmed)) return undefined;
+  if (trimmed.split('/').some((segment) => segment === '.' || segment === '..')) return undefined;
+  return trimmed;
+}
+
+function readTrustProxy(text: string): TrustProxy | undefined {
+  if (text === 'passenger') return { kind: 'passenger' };
+  if (text === 'none') return { kind: 'none' };
+  const addresses = text.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  if (addresses.length === 0 || addresses.some((a) => isIP(a) === 0)) return undefined;
+  return { kind: 'list', addresses };
+}
+
+/** null when unset, undefined when invalid. */
+function readUrl(text: string | undefined): string | null | undefined {
+  if (text === undefined) return null;
+  try {
+    const url = new URL(text);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    return url.href.replace(/\/+$/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : 'unknown error';
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

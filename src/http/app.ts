@@ -1,0 +1,75 @@
+/**
+ * The app factory. Everything it needs is handed in (configuration, logger, assets, health
+ * checks, clock, ids): it reads no environment and opens no file, so tests build as many apps
+ * as they like in one process, and the same code runs standalone and under Passenger.
+ */
+import { Hono, type Context } from 'hono';
+import { getPath } from 'hono/utils/url';
+import type { Config } from '../config/index.ts';
+import type { Logger } from '../log/index.ts';
+import { createAllowedMethods } from './allowed-methods.ts';
+import type { AssetStore } from './assets.ts';
+import { AppError } from './errors.ts';
+import { createErrorRenderer } from './error-response.ts';
+import { createHealth, type HealthCheck } from './health.ts';
+import { frame } from './frame.ts';
+import { limitBody } from './body.ts';
+import { homeRoutes } from './home.ts';
+import { staticRoutes } from './static.ts';
+
+export type AppConfig = Pick<Config, 'basePath' | 'production'>;
+
+export interface AppDeps {
+  readonly config: AppConfig;
+  readonly logger: Logger;
+  readonly assets: AssetStore;
+  readonly health?: readonly HealthCheck[];
+  readonly newRequestId: () => string;
+  /** Milliseconds, monotonic; injected so tests can freeze time. */
+  readonly now?: () => number;
+  /** Largest request body accepted by default, in bytes. */
+  readonly bodyLimit?: number;
+}
+
+export interface AppVariables {
+  requestId: string;
+}
+export type AppEnv = { Variables: AppVariables };
+export type AppContext = Context<AppEnv>;
+
+/** Under BASE_PATH nothing matches this: requests outside the prefix end as 404. */
+const OUTSIDE = '/\u0000outside';
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const { basePath } = deps.config;
+  const app = new Hono<AppEnv>({
+    // Passenger hands us the full path (/dashboard/healthz). Routes are written without the
+    // prefix; both /dashboard and /dashboard/ are the app's root.
+    getPath: (request) => {
+      const path = getPath(request);
+      if (basePath === '') return path;
+      if (path === basePath) return '/';
+      return path.startsWith(basePath) && path.charCodeAt(basePath.length) === 47 /* / */
+        ? path.slice(basePath.length)
+        : OUTSIDE;
+    },
+  });
+
+  const renderError = createErrorRenderer({ logger: deps.logger, assets: deps.assets, basePath });
+  const allowedMethods = createAllowedMethods(app);
+
+  app.use(frame({ ...deps, renderError }));
+  app.use(limitBody(deps.bodyLimit ?? 1024 * 1024));
+
+  app.get('/healthz', createHealth(deps.health ?? [], deps.now ?? (() => performance.now())));
+  staticRoutes(app, deps.assets);
+  homeRoutes(app, { assets: deps.assets, basePath });
+
+  app.notFound((c) => {
+    const allowed = c.req.path === OUTSIDE ? [] : allowedMethods(c.req.path);
+    if (allowed.length > 0) throw new AppError('method_not_allowed', { headers: { Allow: allowed.join(', ') } });
+    throw new AppError('not_found');
+  });
+  app.onError(renderError);
+  return app;
+}

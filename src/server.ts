@@ -1,0 +1,164 @@
+/**
+ * The process entry, and the only module that reads the environment or chooses files.
+ * app.js (CommonJS, required by Passenger or run by `node app.js`) calls `start()`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import { parseConfig, type Config } from './config/index.ts';
+import { createApp } from './http/app.ts';
+import { createFileAssets, type AssetStore } from './http/assets.ts';
+import type { HealthCheck } from './http/health.ts';
+import { createRequestIds } from './http/request-id.ts';
+import { serveConfigurationError } from './http/config-error.ts';
+import { createLogger, type Logger } from './log/index.ts';
+
+declare const PhusionPassenger: { on(event: 'exit', listener: () => void): void } | undefined;
+
+export interface StartOptions {
+  /** The folder holding app.js, package.json and dist/. */
+  readonly appRoot: string;
+}
+
+export interface Running {
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export function start(options: StartOptions): Running | undefined {
+  const logger = createLogger(process.stdout);
+  const underPassenger = typeof PhusionPassenger !== 'undefined';
+  installCrashHandlers(logger);
+
+  const result = parseConfig(process.env, { appRoot: options.appRoot, loadDevSecret: (dir) => loadDevSecret(dir, logger) });
+  if (!result.ok) {
+    for (const problem of result.problems) logger.error(`configuration: ${problem.variable} ${problem.message}`);
+    if (underPassenger) {
+      logger.error('configuration is invalid: answering 503 to every request until the app is restarted with a valid one');
+      serveConfigurationError(result.problems.map((p) => p.variable), Number(process.env.PORT ?? 3000));
+      return undefined;
+    }
+    logger.error('configuration is invalid: not starting (see the lines above)');
+    logger.flush();
+    process.exitCode = 1;
+    return undefined;
+  }
+
+  const config = result.config;
+  const assets = createFileAssets({ dir: path.join(__dirname, 'public'), basePath: config.basePath });
+  const app = createApp({
+    config,
+    logger,
+    assets,
+    health: healthChecks(config, assets),
+    newRequestId: createRequestIds(),
+  });
+
+  const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
+    logger.info('listening', {
+      port: underPassenger ? 'passenger' : info.port,
+      env: config.env,
+      base: config.basePath === '' ? '/' : config.basePath,
+      data: config.dataDir,
+      node: process.version,
+    });
+  }) as Server;
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    logger.error('cannot listen', { port: config.port, code: error.code ?? 'unknown' });
+    logger.flush();
+    process.exit(1);
+  });
+
+  const close = gracefulShutdown(server, logger, underPassenger);
+  return { server, close };
+}
+
+function gracefulShutdown(server: Server, logger: Logger, underPassenger: boolean): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      logger.info('shutting down: finishing requests in flight');
+      const force = setTimeout(() => {
+        logger.warn('shutdown grace period over: closing remaining connections');
+        server.closeAllConnections();
+      }, SHUTDOWN_GRACE_MS);
+      force.unref();
+      server.close(() => {
+        clearTimeout(force);
+        logger.info('stopped');
+        logger.flush();
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+    return closing;
+  };
+  const stop = (): void => {
+    void close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  // Passenger asks its Node processes to leave through this event, not a signal.
+  if (underPassenger && PhusionPassenger !== undefined) PhusionPassenger.on('exit', stop);
+  return close;
+}
+
+function healthChecks(config: Config, assets: AssetStore): HealthCheck[] {
+  return [
+    {
+      name: 'data_dir',
+      // access(W_OK) says yes to root even on a read-only mount: only a real write tells.
+      async check() {
+        const probe = path.join(config.dataDir, `.healthz-${process.pid}`);
+        try {
+          const handle = await open(probe, 'w', 0o600);
+          await handle.writeFile('ok');
+          await handle.close();
+          await unlink(probe);
+        } catch (error) {
+          throw new Error(`DATA_DIR is not writable (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+        }
+      },
+    },
+    {
+      name: 'assets',
+      async check() {
+        if (assets.url('app.css') === undefined) throw new Error('built browser assets are missing: run npm run build');
+      },
+    },
+  ];
+}
+
+/**
+ * Development only: a random SECRET_KEY kept in DATA_DIR so sessions survive restarts.
+ * Created with O_EXCL so that several processes starting at once agree on one key.
+ */
+function loadDevSecret(dataDir: string, logger: Logger): string {
+  const file = path.join(dataDir, 'dev-secret.key');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(file, randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
+    logger.warn(`SECRET_KEY is not set: generated a development secret in ${file} (set SECRET_KEY in production)`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const secret = readFileSync(file, 'utf8').trim();
+  if (Buffer.byteLength(secret) < 32) throw Object.assign(new Error('development secret too short'), { code: 'ESHORT' });
+  return secret;
+}
+
+function installCrashHandlers(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    logger.error('unhandled promise rejection', { error: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason) });
+  });
+  process.on('uncaughtException', (error) => {
+    logger.error('uncaught exception: exiting', { error: error.stack ?? error.message });
+    logger.flush();
+    process.exit(1);
+  });
+}
