@@ -1,3 +1,5 @@
+export {};
+
 // The start page: shows whether the service's storage is healthy.
 const status = document.getElementById('health');
 const url = status?.dataset.healthUrl;

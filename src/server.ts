@@ -50,6 +50,7 @@ export function start(options: StartOptions): Running | undefined {
   }
 
   const config = result.config;
+  ensureDataDir(config.dataDir, logger);
   const assets = createFileAssets({ dir: path.join(__dirname, 'public'), basePath: config.basePath });
   const app = createApp({
     config,
@@ -132,6 +133,15 @@ function healthChecks(config: Config, assets: AssetStore): HealthCheck[] {
       },
     },
   ];
+}
+
+/** Creates DATA_DIR (private to the app's user) if missing; /healthz reports it if that fails. */
+function ensureDataDir(dir: string, logger: Logger): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    logger.error('cannot create DATA_DIR', { dir, code: (error as NodeJS.ErrnoException).code ?? 'unknown' });
+  }
 }
 
 /**

@@ -162,8 +162,8 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
     accessTokenTtl: accessTokenTtl!,
     refreshTokenTtl: refreshTokenTtl!,
     trustProxy: trustProxy!,
-    rateLimitDefault: Object.freeze(rateLimitDefault!),
-    rateLimitLogin: Object.freeze(rateLimitLogin!),
+    rateLimitDefault: rateLimitDefault!,
+    rateLimitLogin: rateLimitLogin!,
     rateLimitStorage: rateLimitStorage!,
     rateLimitFail: rateLimitFail!,
     wpSsoSecret,
@@ -235,7 +235,7 @@ function describe(error: unknown): string {
 }
 
 function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+  if (value !== null && typeof value === 'object') {
     for (const inner of Object.values(value)) deepFreeze(inner);
     Object.freeze(value);
   }

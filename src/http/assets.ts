@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { AssetUrls } from './html.ts';
 
 export interface Asset {
-  readonly body: Uint8Array;
+  readonly body: Uint8Array<ArrayBuffer>;
   readonly contentType: string;
   /** Strong validator derived from the content. */
   readonly etag: string;
@@ -84,11 +84,11 @@ export function createMemoryAssets(files: Readonly<Record<string, string>>, base
 }
 
 async function load(filePath: string, fileName: string): Promise<Asset | undefined> {
-  const body = await readFile(filePath);
+  const body = new Uint8Array(await readFile(filePath));
   return makeAsset(fileName, body);
 }
 
-function makeAsset(fileName: string, body: Uint8Array): Asset {
+function makeAsset(fileName: string, body: Uint8Array<ArrayBuffer>): Asset {
   return {
     body,
     contentType: TYPES[path.extname(fileName)] ?? 'application/octet-stream',

@@ -1,0 +1,80 @@
+/** Real app processes for tests: spawn `node app.js`, read its log, wait, stop. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+export interface AppProcess {
+  readonly child: ChildProcess;
+  /** Every line the process printed (stdout and stderr). */
+  readonly lines: string[];
+  /** Resolves with the first line matching, waiting up to `ms`. */
+  waitFor(pattern: RegExp, ms?: number): Promise<string>;
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number | null>;
+  /** http://127.0.0.1:PORT, once the app said it is listening. */
+  url(): Promise<string>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface SpawnOptions {
+  readonly cwd: string;
+  readonly env?: Readonly<Record<string, string>>;
+  /** Files to preload with `node -r`, e.g. a fake PhusionPassenger global. */
+  readonly preload?: readonly string[];
+}
+
+export function spawnApp(options: SpawnOptions): AppProcess {
+  const args = [...(options.preload ?? []).flatMap((file) => ['-r', file]), 'app.js'];
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', ...options.env };
+  const child = spawn(process.execPath, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
+  const onData = (chunk: Buffer): void => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line === '') continue;
+      lines.push(line);
+      for (const w of [...waiters]) {
+        if (w.pattern.test(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+  const waitFor = (pattern: RegExp, ms = 10_000): Promise<string> => {
+    const seen = lines.find((l) => pattern.test(l));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output:\n${lines.join('\n')}`)), ms);
+      waiters.push({ pattern, resolve: (line) => (clearTimeout(timer), resolve(line)) });
+    });
+  };
+  return {
+    child,
+    lines,
+    waitFor,
+    exited,
+    async url() {
+      const line = await waitFor(/ listening port=\d+/);
+      return `http://127.0.0.1:${/port=(\d+)/.exec(line)![1]}`;
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** A folder holding only what a release holds: app.js, package.json and dist/ — no node_modules. */
+export function releaseCopy(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dashboard-release-'));
+  for (const entry of ['app.js', 'package.json', 'dist']) cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}

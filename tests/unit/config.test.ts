@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { normaliseBasePath, parseConfig, parseDuration, parseRate, type ConfigResult } from '../../src/config/index.ts';
+
+const SECRET = 'a'.repeat(20) + 'b'.repeat(20);
+const ctx = { appRoot: '/srv/app', loadDevSecret: () => 'dev-'.padEnd(64, 'x') };
+
+function problems(result: ConfigResult): string[] {
+  return result.ok ? [] : result.problems.map((p) => p.variable);
+}
+
+describe('parseDuration', () => {
+  test('reads seconds, minutes, hours, days and weeks', () => {
+    assert.deepEqual(parseDuration('90s'), { ok: true, value: 90 });
+    assert.deepEqual(parseDuration('15m'), { ok: true, value: 900 });
+    assert.deepEqual(parseDuration('12h'), { ok: true, value: 43_200 });
+    assert.deepEqual(parseDuration('14d'), { ok: true, value: 1_209_600 });
+    assert.deepEqual(parseDuration('2w'), { ok: true, value: 1_209_600 });
+    assert.deepEqual(parseDuration(' 5 M '), { ok: true, value: 300 });
+  });
+  test('refuses bare numbers, unknown units, zero and junk with a precise reason', () => {
+    assert.match(fail(parseDuration('900')), /needs a unit/);
+    assert.match(fail(parseDuration('15x')), /unknown unit "x"/);
+    assert.match(fail(parseDuration('0m')), /longer than zero/);
+    assert.match(fail(parseDuration('fifteen minutes')), /whole number followed by a unit/);
+    assert.match(fail(parseDuration('-5m')), /whole number/);
+  });
+});
+
+describe('parseRate', () => {
+  test("reads Flask-Limiter's notation", () => {
+    assert.deepEqual(value(parseRate('5/minute')), [{ limit: 5, windowSeconds: 60, text: '5/60s' }]);
+    assert.deepEqual(value(parseRate('100 per hour')), [{ limit: 100, windowSeconds: 3600, text: '100/3600s' }]);
+    assert.deepEqual(value(parseRate('10 per 2 hours')), [{ limit: 10, windowSeconds: 7200, text: '10/7200s' }]);
+    assert.deepEqual(
+      value(parseRate('50/day;5/minute')).map((w) => [w.limit, w.windowSeconds]),
+      [
+        [5, 60],
+        [50, 86_400],
+      ],
+    );
+    assert.deepEqual(
+      value(parseRate('1/second, 20/2 seconds ; 3/2 minutes')).map((w) => w.windowSeconds),
+      [1, 2, 120],
+    );
+  });
+  test('refuses what it cannot read', () => {
+    assert.match(fail(parseRate('')), /is empty/);
+    assert.match(fail(parseRate('5/minit')), /unknown unit "minit"/);
+    assert.match(fail(parseRate('five/minute')), /cannot read "five\/minute"/);
+    assert.match(fail(parseRate('0/minute')), /at least 1/);
+    assert.match(fail(parseRate('5/minute;6/minute')), /same window twice/);
+  });
+});
+
+describe('normaliseBasePath', () => {
+  test('keeps a clean prefix without its trailing slash', () => {
+    assert.equal(normaliseBasePath('/'), '');
+    assert.equal(normaliseBasePath('/dashboard'), '/dashboard');
+    assert.equal(normaliseBasePath('/dashboard/'), '/dashboard');
+    assert.equal(normaliseBasePath('/org/members-area'), '/org/members-area');
+  });
+  test('refuses relative, dotted and odd paths', () => {
+    for (const bad of ['dashboard', '/a/../b', '/./x', '/a b', '/a?x', '//evil.example', '/a%2f']) {
+      assert.equal(normaliseBasePath(bad), undefined, bad);
+    }
+  });
+});
+
+describe('parseConfig', () => {
+  test('embedded defaults run a development server with a generated secret', () => {
+    const result = parseConfig({}, ctx);
+    assert.ok(result.ok);
+    const c = result.config;
+    assert.equal(c.env, 'development');
+    assert.equal(c.production, false);
+    assert.equal(c.port, 3000);
+    assert.equal(c.basePath, '');
+    assert.equal(c.dataDir, '/srv/app/data');
+    assert.equal(c.devSecret, true);
+    assert.equal(c.accessTokenTtl, 900);
+    assert.equal(c.refreshTokenTtl, 14 * 86_400);
+    assert.deepEqual(c.trustProxy, { kind: 'passenger' });
+    assert.deepEqual(c.rateLimitStorage, { kind: 'file', dir: '/srv/app/data/ratelimit' });
+    assert.equal(c.rateLimitFail, 'open');
+    assert.equal(c.botPow, 'adaptive');
+    assert.equal(c.rateLimitDefault[0]?.limit, 300);
+    assert.equal(c.rateLimitLogin.length, 2);
+  });
+
+  test('the result is frozen, deeply', () => {
+    const result = parseConfig({}, ctx);
+    assert.ok(result.ok);
+    assert.ok(Object.isFrozen(result.config));
+    assert.ok(Object.isFrozen(result.config.rateLimitLogin));
+    assert.ok(Object.isFrozen(result.config.rateLimitLogin[0]));
+    assert.throws(() => {
+      (result.config as { port: number }).port = 1;
+    }, TypeError);
+  });
+
+  test('BASE_PATH falls back to PASSENGER_BASE_URI, and wins over it', () => {
+    const fromPassenger = parseConfig({ PASSENGER_BASE_URI: '/dashboard' }, ctx);
+    assert.ok(fromPassenger.ok);
+    assert.equal(fromPassenger.config.basePath, '/dashboard');
+    const explicit = parseConfig({ PASSENGER_BASE_URI: '/dashboard', BASE_PATH: '/members/' }, ctx);
+    assert.ok(explicit.ok);
+    assert.equal(explicit.config.basePath, '/members');
+    assert.deepEqual(problems(parseConfig({ PASSENGER_BASE_URI: 'nope' }, ctx)), ['PASSENGER_BASE_URI']);
+  });
+
+  test('production refuses to start without SECRET_KEY and never generates one', () => {
+    let generated = false;
+    const result = parseConfig({ NODE_ENV: 'production' }, { ...ctx, loadDevSecret: () => ((generated = true), 'x') });
+    assert.deepEqual(problems(result), ['SECRET_KEY']);
+    assert.equal(generated, false);
+    const ok = parseConfig({ NODE_ENV: 'production', SECRET_KEY: SECRET }, ctx);
+    assert.ok(ok.ok);
+    assert.equal(ok.config.production, true);
+    assert.equal(ok.config.devSecret, false);
+  });
+
+  test('reports every problem together, naming each variable', () => {
+    const result = parseConfig(
+      {
+        NODE_ENV: 'staging',
+        PORT: '70000',
+        BASE_PATH: 'dashboard',
+        SECRET_KEY: 'short',
+        SECRET_KEY_PREVIOUS: 'short',
+        ACCESS_TOKEN_TTL: 'bogus',
+        REFRESH_TOKEN_TTL: '5q',
+        TRUST_PROXY: '10.0.0.1, nonsense',
+        RATE_LIMIT_DEFAULT: '300/minit',
+        RATE_LIMIT_LOGIN: '',
+        RATE_LIMIT_STORAGE: 'redis://localhost',
+        RATE_LIMIT_FAIL: 'maybe',
+        WP_SSO_SECRET: 'short',
+        WP_URL: 'ftp://example.org',
+        BOT_POW: 'sometimes',
+        ADMIN_USERNAME: 'admin',
+      },
+      ctx,
+    );
+    assert.deepEqual(problems(result).sort(), [
+      'ACCESS_TOKEN_TTL',
+      'ADMIN_PASSWORD',
+      'BASE_PATH',
+      'BOT_POW',
+      'NODE_ENV',
+      'PORT',
+      'RATE_LIMIT_DEFAULT',
+      'RATE_LIMIT_FAIL',
+      'RATE_LIMIT_STORAGE',
+      'REFRESH_TOKEN_TTL',
+      'SECRET_KEY',
+      'SECRET_KEY_PREVIOUS',
+      'TRUST_PROXY',
+      'WP_SSO_SECRET',
+      'WP_URL',
+    ]);
+  });
+
+  test('an empty RATE_LIMIT_LOGIN means the default, like any unset variable', () => {
+    const result = parseConfig({ RATE_LIMIT_LOGIN: '   ' }, ctx);
+    assert.ok(result.ok);
+    assert.equal(result.config.rateLimitLogin.length, 2);
+  });
+
+  test('problem messages never contain a secret value', () => {
+    const secret = 'tooShortButSecret';
+    const result = parseConfig({ SECRET_KEY: secret, SECRET_KEY_PREVIOUS: secret, WP_SSO_SECRET: secret, ADMIN_USERNAME: 'a', ADMIN_PASSWORD: secret.slice(0, 5) }, ctx);
+    assert.ok(!result.ok);
+    for (const p of result.problems) assert.ok(!p.message.includes(secret.slice(0, 5)), p.message);
+  });
+
+  test('cross-field rules: refresh outlives access; SSO needs WP_URL; admin needs both halves', () => {
+    assert.deepEqual(problems(parseConfig({ ACCESS_TOKEN_TTL: '1h', REFRESH_TOKEN_TTL: '30m' }, ctx)), ['REFRESH_TOKEN_TTL']);
+    assert.deepEqual(problems(parseConfig({ WP_SSO_SECRET: SECRET }, ctx)), ['WP_URL']);
+    assert.deepEqual(problems(parseConfig({ ADMIN_PASSWORD: 'long enough password' }, ctx)), ['ADMIN_USERNAME']);
+    assert.deepEqual(problems(parseConfig({ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'short' }, ctx)), ['ADMIN_PASSWORD']);
+    const sso = parseConfig({ WP_SSO_SECRET: SECRET, WP_URL: 'https://example.org/' }, ctx);
+    assert.ok(sso.ok);
+    assert.equal(sso.config.wpUrl, 'https://example.org');
+  });
+
+  test('TRUST_PROXY takes passenger, none or addresses; storage takes file:// and memory://', () => {
+    const list = parseConfig({ TRUST_PROXY: '10.0.0.1, ::1', RATE_LIMIT_STORAGE: 'memory://' }, ctx);
+    assert.ok(list.ok);
+    assert.deepEqual(list.config.trustProxy, { kind: 'list', addresses: ['10.0.0.1', '::1'] });
+    assert.deepEqual(list.config.rateLimitStorage, { kind: 'memory' });
+    const file = parseConfig({ TRUST_PROXY: 'none', RATE_LIMIT_STORAGE: 'file://rl' }, ctx);
+    assert.ok(file.ok);
+    assert.deepEqual(file.config.trustProxy, { kind: 'none' });
+    assert.deepEqual(file.config.rateLimitStorage, { kind: 'file', dir: '/srv/app/rl' });
+  });
+
+  test('a broken configuration leaves no development secret behind', () => {
+    let generated = false;
+    const result = parseConfig({ PORT: 'x' }, { ...ctx, loadDevSecret: () => ((generated = true), 'x'.repeat(64)) });
+    assert.deepEqual(problems(result), ['PORT']);
+    assert.equal(generated, false);
+  });
+
+  test('a development secret that cannot be written is reported against SECRET_KEY', () => {
+    const result = parseConfig({}, {
+      ...ctx,
+      loadDevSecret: () => {
+        throw Object.assign(new Error('read-only'), { code: 'EROFS' });
+      },
+    });
+    assert.ok(!result.ok);
+    assert.equal(result.problems[0]?.variable, 'SECRET_KEY');
+    assert.match(result.problems[0]?.message ?? '', /EROFS/);
+  });
+});
+
+function fail<T>(result: { ok: true; value: T } | { ok: false; error: string }): string {
+  assert.equal(result.ok, false);
+  return result.ok ? '' : result.error;
+}
+function value<T>(result: { ok: true; value: T } | { ok: false; error: string }): T {
+  if (!result.ok) assert.fail(result.error);
+  return result.value;
+}
