@@ -1,0 +1,376 @@
+/**
+ * One SQLite database file shared by every process of the app, through sql.js (which holds the
+ * whole database in memory and knows nothing of other processes). The protocol:
+ *
+ * - Open lazily, once per process, behind one shared promise.
+ * - Read: `stat` the file; if it is not the version this process loaded, load it again. We keep
+ *   the loaded version's file open, so its inode cannot be reused by a later version and an
+ *   equal inode number really means the same file.
+ * - Write: queue the change; one flush per turn takes the cross-process lock, reloads if
+ *   another process wrote, applies every queued change in one transaction (each in its own
+ *   savepoint, so one failing change does not sink the others), exports, writes a temporary
+ *   file, fsyncs it, renames it over the database, fsyncs the folder, and releases the lock.
+ *   A caller's promise resolves only after its change is durable; a failed write (disk full,
+ *   read-only folder) rejects every change of the batch and drops this process's in-memory
+ *   copy, so nothing unwritten is ever served as if it were stored.
+ */
+import { closeSync, fstatSync, openSync, readSync, readdirSync, statSync, unlinkSync, type BigIntStats } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../log/index.ts';
+import type { FileLock } from './lock.ts';
+import { createQuery, type Connection, type Query } from './query.ts';
+import { StoreUnavailableError, type Database, type SqlJsStatic } from './sqljs.ts';
+
+export interface Migration {
+  readonly version: number;
+  readonly up: (q: Query) => void;
+}
+
+/** The file operations of a write, injectable to test a full or read-only disk. */
+export type WriteFs = Pick<typeof fsp, 'open' | 'rename' | 'unlink'>;
+
+export interface DatabaseFileOptions {
+  readonly file: string;
+  readonly loadSql: () => Promise<SqlJsStatic>;
+  readonly lock: FileLock;
+  readonly logger: Logger;
+  readonly migrations: readonly Migration[];
+  readonly fs?: WriteFs;
+  /** Most changes in one flush; the rest wait for the next one. */
+  readonly maxBatch?: number;
+}
+
+export class StoreWriteError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreWriteError';
+  }
+}
+
+interface Loaded {
+  readonly query: Connection;
+  readonly ino: bigint;
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
+  /** Keeps the loaded version's inode alive (see above); undefined for a database not yet on disk. */
+  readonly hold: { close(): void } | undefined;
+  /** The file's schema is older than this release's: migrated in memory only, until a write. */
+  readonly behind: boolean;
+}
+
+interface PendingWrite {
+  readonly change: (q: Query) => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export class DatabaseFile {
+  readonly #options: DatabaseFileOptions;
+  readonly #fs: WriteFs;
+  #sql: SqlJsStatic | undefined;
+  #loaded: Loaded | undefined;
+  #opening: Promise<void> | undefined;
+  #queue: PendingWrite[] = [];
+  #flushing = false;
+
+  constructor(options: DatabaseFileOptions) {
+    this.#options = options;
+    this.#fs = options.fs ?? fsp;
+  }
+
+  get latestVersion(): number {
+    return Math.max(0, ...this.#options.migrations.map((m) => m.version));
+  }
+
+  /** Loads sql.js and the file on first call; every caller shares the one attempt. */
+  ready(): Promise<void> {
+    if (this.#opening === undefined) {
+      this.#opening = this.#open();
+      // A failed open (missing WASM, unreadable file) is retried by the next caller.
+      this.#opening.catch(() => {
+        this.#opening = undefined;
+      });
+    }
+    return this.#opening;
+  }
+
+  async read<T>(reader: (q: Query) => T): Promise<T> {
+    await this.ready();
+    return reader(this.#current().query);
+  }
+
+  /** Applies `change` durably across processes; resolves with its result once on disk. */
+  async write<T>(change: (q: Query) => T): Promise<T> {
+    await this.ready();
+    return this.#enqueue(change);
+  }
+
+  /** Current size of the file on disk (0 when not yet written). */
+  fileSize(): number {
+    try {
+      return statSync(this.#options.file).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  close(): void {
+    this.#loaded?.query.close();
+    this.#loaded?.hold?.close();
+    this.#loaded = undefined;
+    this.#opening = undefined;
+  }
+
+  async #open(): Promise<void> {
+    const started = performance.now();
+    this.#sql = await this.#options.loadSql();
+    this.#removeOrphans();
+    const loaded = this.#current();
+    // The first process to see an old (or missing) file migrates it, under the lock.
+    if (loaded.behind || loaded.hold === undefined) await this.#enqueue(() => undefined);
+    this.#options.logger.info('database opened', {
+      file: this.#options.file,
+      bytes: this.fileSize(),
+      schema: this.latestVersion,
+      ms: Math.round(performance.now() - started),
+    });
+  }
+
+  /** The database as the file holds it now, reloaded if another process replaced it. */
+  #current(): Loaded {
+    let info: BigIntStats | undefined;
+    try {
+      info = statSync(this.#options.file, { bigint: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw unavailable('cannot read the database file', error);
+    }
+    const loaded = this.#loaded;
+    if (info === undefined) {
+      // Not written yet: an empty database, migrated in memory so reads find the tables.
+      if (loaded !== undefined && loaded.hold === undefined) return loaded;
+      return this.#replace(this.#fresh(new Uint8Array(0)), undefined, undefined);
+    }
+    if (loaded !== undefined && loaded.ino === info.ino && loaded.size === info.size && loaded.mtimeNs === info.mtimeNs) {
+      return loaded;
+    }
+    let fd: number | undefined;
+    try {
+      fd = openSync(this.#options.file, 'r');
+      const held = fstatSync(fd, { bigint: true });
+      const bytes = new Uint8Array(Number(held.size));
+      let offset = 0;
+      while (offset < bytes.length) {
+        const n = readSync(fd, bytes, offset, bytes.length - offset, offset);
+        if (n === 0) break;
+        offset += n;
+      }
+      const heldFd = fd;
+      return this.#replace(this.#fresh(bytes), held, { close: () => closeSync(heldFd) });
+    } catch (error) {
+      if (fd !== undefined) closeSync(fd);
+      throw unavailable('cannot load the database file', error);
+    }
+  }
+
+  #fresh(bytes: Uint8Array): { query: Connection; behind: boolean } {
+    const sql = this.#sql;
+    if (sql === undefined) throw new StoreUnavailableError('the database is not open');
+    let db: Database;
+    try {
+      db = bytes.length === 0 ? new sql.Database() : new sql.Database(bytes);
+    } catch (error) {
+      throw new StoreUnavailableError('the database file is damaged', { cause: error });
+    }
+    const query = createQuery(db);
+    try {
+      return { query, behind: this.#migrate(query) };
+    } catch (error) {
+      query.close();
+      throw new StoreUnavailableError('the database file is damaged or from a newer version', { cause: error });
+    }
+  }
+
+  #replace(fresh: { query: Connection; behind: boolean }, info: BigIntStats | undefined, hold: Loaded['hold']): Loaded {
+    this.#loaded?.query.close();
+    this.#loaded?.hold?.close();
+    this.#loaded = {
+      query: fresh.query,
+      behind: fresh.behind,
+      ino: info?.ino ?? -1n,
+      size: info?.size ?? -1n,
+      mtimeNs: info?.mtimeNs ?? -1n,
+      hold,
+    };
+    return this.#loaded;
+  }
+
+  /** Applies missing migrations; true if there were any. */
+  #migrate(query: Query): boolean {
+    const version = Number(query.get<{ user_version: number }>('PRAGMA user_version')?.user_version ?? 0);
+    if (version > this.latestVersion) throw new Error(`schema ${version} is newer than this release (${this.latestVersion})`);
+    let applied = false;
+    for (const migration of [...this.#options.migrations].sort((a, b) => a.version - b.version)) {
+      if (migration.version <= version) continue;
+      applied = true;
+      query.exec('SAVEPOINT migrate');
+      try {
+        migration.up(query);
+        query.exec(`PRAGMA user_version = ${migration.version}`);
+        query.exec('RELEASE migrate');
+      } catch (error) {
+        query.exec('ROLLBACK TO migrate');
+        query.exec('RELEASE migrate');
+        throw error;
+      }
+    }
+    return applied;
+  }
+
+  #enqueue<T>(change: (q: Query) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ change, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.#flushing) {
+        this.#flushing = true;
+        // Let the other changes of this turn join the batch: one lock and one fsync for all.
+        setImmediate(() => void this.#flush());
+      }
+    });
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.#options.maxBatch ?? 1000);
+        await this.#commit(batch);
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  async #commit(batch: PendingWrite[]): Promise<void> {
+    let held;
+    try {
+      held = await this.#options.lock.acquire();
+    } catch (error) {
+      for (const op of batch) op.reject(new StoreUnavailableError('the database is busy', { cause: error }));
+      return;
+    }
+    try {
+      const { query } = this.#current();
+      query.exec('BEGIN IMMEDIATE');
+      // The file may be older than this release: the first writer migrates it, under the lock.
+      this.#migrate(query);
+      const outcomes = batch.map((op) => {
+        query.exec('SAVEPOINT change');
+        try {
+          const value = op.change(query);
+          query.exec('RELEASE change');
+          return { ok: true as const, value };
+        } catch (error) {
+          query.exec('ROLLBACK TO change');
+          query.exec('RELEASE change');
+          return { ok: false as const, error };
+        }
+      });
+      query.exec('COMMIT');
+      if (!(await held.stillHeld())) throw new Error('the database lock was lost before commit');
+      await this.#persist();
+      outcomes.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.value) : batch[i]!.reject(outcome.error)));
+    } catch (error) {
+      // Whatever this process applied in memory is not on disk: forget it, reload next time.
+      this.#drop();
+      const failure =
+        error instanceof StoreUnavailableError ? error : new StoreWriteError(`could not write the database (${errorCode(error)})`, { cause: error });
+      this.#options.logger.error('database write failed', { file: this.#options.file, error: errorCode(error) });
+      for (const op of batch) op.reject(failure);
+    } finally {
+      await held.release().catch(() => undefined);
+    }
+  }
+
+  async #persist(): Promise<void> {
+    const loaded = this.#loaded!;
+    const bytes = loaded.query.export();
+    const file = this.#options.file;
+    const temp = `${file}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`;
+    const handle = await this.#fs.open(temp, 'wx', 0o600);
+    let info: BigIntStats;
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+      info = await handle.stat({ bigint: true });
+      await this.#fs.rename(temp, file);
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await this.#fs.unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    await syncFolder(path.dirname(file));
+    // The renamed file is the version now in memory: hold it, as a load would.
+    this.#loaded?.hold?.close();
+    this.#loaded = { ...loaded, behind: false, ino: info.ino, size: info.size, mtimeNs: info.mtimeNs, hold: { close: () => void handle.close() } };
+  }
+
+  #drop(): void {
+    this.#loaded?.query.close();
+    this.#loaded?.hold?.close();
+    this.#loaded = undefined;
+  }
+
+  /** Temporary files of writers killed mid-write: useless, and they would fill the disk. */
+  #removeOrphans(): void {
+    const dir = path.dirname(this.#options.file);
+    const prefix = `${path.basename(this.#options.file)}.`;
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+      const pid = Number(/\.(\d+)-[a-z0-9]+\.tmp$/.exec(name)?.[1]);
+      if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+      try {
+        unlinkSync(path.join(dir, name));
+      } catch {
+        // Another process cleaned it first.
+      }
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+async function syncFolder(dir: string): Promise<void> {
+  // Makes the rename itself durable. Some file systems refuse fsync on a folder: harmless.
+  try {
+    const handle = await fsp.open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // best effort
+  }
+}
+
+function unavailable(message: string, error: unknown): StoreUnavailableError {
+  return error instanceof StoreUnavailableError ? error : new StoreUnavailableError(`${message} (${errorCode(error)})`, { cause: error });
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.message.slice(0, 120) : 'error';
+}

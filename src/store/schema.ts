@@ -1,0 +1,70 @@
+/**
+ * Versioned schema. Append migrations; never edit a released one. Each runs once, under the
+ * write lock, by the first process that finds the file behind (see db-file.ts).
+ */
+import type { Migration } from './db-file.ts';
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    up(q) {
+      q.exec(`
+        CREATE TABLE users (
+          id INTEGER PRIMARY KEY,
+          username TEXT NOT NULL,
+          username_key TEXT NOT NULL UNIQUE,          -- case-folded: usernames are unique case-insensitively
+          display_name TEXT NOT NULL,
+          email TEXT,
+          role TEXT NOT NULL CHECK (role IN ('admin', 'member')),
+          disabled INTEGER NOT NULL DEFAULT 0,
+          session_version INTEGER NOT NULL DEFAULT 1, -- bumped by "sign out everywhere"
+          password_hash TEXT,                          -- NULL: WordPress sign-in only
+          source TEXT NOT NULL DEFAULT 'local',
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          last_login_at INTEGER
+        );
+        -- Revoked token ids (OWASP: the jti, not a hash of the token), kept until the token
+        -- would have expired anyway.
+        CREATE TABLE revoked_tokens (
+          jti TEXT PRIMARY KEY,
+          expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX revoked_tokens_expiry ON revoked_tokens (expires_at);
+        -- One row per sign-in: the refresh token chain. current_jti is the only refresh token
+        -- that may be used; previous_jti is honoured for a short grace after a rotation.
+        CREATE TABLE refresh_families (
+          id TEXT PRIMARY KEY,
+          user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+          csrf TEXT NOT NULL,
+          current_jti TEXT NOT NULL,
+          previous_jti TEXT,
+          rotated_at INTEGER NOT NULL,
+          expires_at INTEGER NOT NULL,
+          revoked_at INTEGER,
+          revoked_reason TEXT,
+          created_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX refresh_families_user ON refresh_families (user_id);
+        CREATE INDEX refresh_families_expiry ON refresh_families (expires_at);
+        CREATE TABLE audit_log (
+          id INTEGER PRIMARY KEY,
+          at INTEGER NOT NULL,
+          actor_id INTEGER,
+          actor TEXT,
+          action TEXT NOT NULL,
+          target TEXT,
+          ip TEXT,
+          outcome TEXT NOT NULL,
+          detail TEXT
+        );
+        CREATE INDEX audit_log_at ON audit_log (at);
+        CREATE INDEX audit_log_action ON audit_log (action, at);
+        CREATE TABLE meta (
+          key TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+];

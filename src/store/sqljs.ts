@@ -1,0 +1,57 @@
+/**
+ * sql.js, loaded on first use and once per process. We read the WASM bytes ourselves and hand
+ * them over: left to itself, sql.js's loader turns a missing file into an abort that can take
+ * the whole process down on the first request. Here it is an ordinary rejected promise that
+ * the caller reports (503), and the next attempt after a short pause tries again, so
+ * restoring the file heals the process without a restart.
+ */
+import { readFile } from 'node:fs/promises';
+import type { SqlJsStatic } from 'sql.js';
+
+export type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
+
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+const RETRY_AFTER_FAILURE_MS = 5000;
+
+export function createSqlJsLoader(options: { wasmPath: string; now?: () => number }): () => Promise<SqlJsStatic> {
+  const now = options.now ?? Date.now;
+  let pending: Promise<SqlJsStatic> | undefined;
+  let failedAt = 0;
+
+  const load = async (): Promise<SqlJsStatic> => {
+    let wasmBinary: Uint8Array;
+    try {
+      wasmBinary = await readFile(options.wasmPath);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new StoreUnavailableError(`the SQLite WASM file cannot be read (${code}): reinstall dist/sql-wasm.wasm`, { cause: error });
+    }
+    // Required here, not imported at the top: start-up must not pay for the database before a
+    // request needs it (esbuild keeps a bundled module's body unevaluated until this call).
+    const initSqlJs = require('sql.js') as typeof import('sql.js');
+    try {
+      // The type wants an ArrayBuffer-backed view; readFile gives exactly that at run time.
+      return await initSqlJs({ wasmBinary: wasmBinary as unknown as ArrayBuffer });
+    } catch (error) {
+      throw new StoreUnavailableError('the SQLite WASM file is damaged: reinstall dist/sql-wasm.wasm', { cause: error });
+    }
+  };
+
+  return function loadSqlJs() {
+    if (pending !== undefined && failedAt !== 0 && now() - failedAt >= RETRY_AFTER_FAILURE_MS) pending = undefined;
+    if (pending === undefined) {
+      failedAt = 0;
+      pending = load();
+      pending.catch(() => {
+        failedAt = now();
+      });
+    }
+    return pending;
+  };
+}

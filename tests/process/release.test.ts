@@ -1,0 +1,37 @@
+/** The release zip an admin uploads through cPanel: unpacked as is, it runs. */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ROOT, spawnApp } from '../helpers/process.ts';
+
+test('npm run package writes a zip that unpacks into a runnable app with no dependencies to install', async (t) => {
+  // deploy/package.mjs is plain JavaScript: the cast gives its one function a type.
+  const { packageRelease } = (await import(path.join(ROOT, 'deploy/package.mjs'))) as { packageRelease(root: string): Promise<string> };
+  const zip = await packageRelease(ROOT);
+  const dir = mkdtempSync(path.join(tmpdir(), 'dashboard-unzip-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // An independent reader (Python's zipfile) checks our writer.
+  execFileSync('python3', ['-m', 'zipfile', '-e', zip, dir]);
+
+  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+  assert.equal(pkg.dependencies, undefined, 'nothing for "Run NPM Install" to fetch');
+  assert.equal(pkg.type, undefined, 'app.js stays CommonJS');
+  assert.equal(pkg.main, 'app.js');
+  for (const file of ['app.js', 'dist/server.cjs', 'dist/sql-wasm.wasm', 'dist/public/manifest.json', '.htaccess', '.env.example', 'README.md']) {
+    assert.ok(existsSync(path.join(dir, file)), file);
+  }
+  assert.equal(existsSync(path.join(dir, 'node_modules')), false);
+  assert.equal(existsSync(path.join(dir, 'src')), false);
+  assert.ok(statSync(zip).size < 2 * 1024 * 1024, 'the release stays small');
+
+  const app = spawnApp({ cwd: dir, env: { NODE_ENV: 'production', SECRET_KEY: 'e'.repeat(64), DATA_DIR: path.join(dir, '..', `${path.basename(dir)}-data`) } });
+  t.after(async () => {
+    await app.stop();
+    rmSync(path.join(dir, '..', `${path.basename(dir)}-data`), { recursive: true, force: true });
+  });
+  const res = await fetch(`${await app.url()}/healthz`);
+  assert.equal(res.status, 200);
+});
