@@ -14,6 +14,12 @@ import { createFileAssets, type AssetStore } from './http/assets.ts';
 import type { HealthCheck } from './http/health.ts';
 import { createRequestIds } from './http/request-id.ts';
 import { serveConfigurationError } from './http/config-error.ts';
+import { createClientAddress } from './http/client-ip.ts';
+import { cookiePolicy } from './auth/cookies.ts';
+import { createAuthService } from './auth/service.ts';
+import { TokenService } from './auth/tokens.ts';
+import { bootstrapAdmin } from './auth/bootstrap.ts';
+import { openStore } from './store/open.ts';
 import { createLogger, type Logger } from './log/index.ts';
 
 declare const PhusionPassenger: { on(event: 'exit', listener: () => void): void } | undefined;
@@ -52,12 +58,29 @@ export function start(options: StartOptions): Running | undefined {
   const config = result.config;
   ensureDataDir(config.dataDir, logger);
   const assets = createFileAssets({ dir: path.join(__dirname, 'public'), basePath: config.basePath });
+  const now = (): number => Math.floor(Date.now() / 1000);
+  // Nothing here loads sql.js: the database opens on the first request that needs it.
+  const { store, health: databaseHealth } = openStore({ dataDir: config.dataDir, wasmPath: path.join(__dirname, 'sql-wasm.wasm'), logger, now });
+  const tokens = new TokenService({
+    secret: config.secretKey,
+    previousSecret: config.secretKeyPrevious,
+    accessTtl: config.accessTokenTtl,
+    refreshTtl: config.refreshTokenTtl,
+    now,
+  });
   const app = createApp({
     config,
     logger,
     assets,
-    health: healthChecks(config, assets),
+    health: [...healthChecks(config, assets), databaseHealth],
     newRequestId: createRequestIds(),
+    auth: {
+      service: createAuthService({ store, tokens, now }),
+      tokens,
+      store,
+      cookies: cookiePolicy(config),
+      clientAddress: createClientAddress(config.trustProxy),
+    },
   });
 
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
@@ -76,6 +99,10 @@ export function start(options: StartOptions): Running | undefined {
   });
 
   const close = gracefulShutdown(server, logger, underPassenger);
+  // Only when there is an admin to create: a plain production start stays lazy.
+  if (config.adminUsername !== null || config.env === 'development') {
+    setImmediate(() => void bootstrapAdmin(store, config, logger));
+  }
   return { server, close };
 }
 

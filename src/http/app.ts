@@ -5,6 +5,14 @@
  */
 import { Hono, type Context } from 'hono';
 import { getPath } from 'hono/utils/url';
+import type { CookiePolicy } from '../auth/cookies.ts';
+import { authPages } from '../auth/pages.ts';
+import { authRoutes } from '../auth/routes.ts';
+import type { AuthService } from '../auth/service.ts';
+import type { Session } from '../auth/session.ts';
+import type { TokenService } from '../auth/tokens.ts';
+import type { Store } from '../store/index.ts';
+import type { ClientAddress } from './client-ip.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../log/index.ts';
 import { createAllowedMethods } from './allowed-methods.ts';
@@ -29,10 +37,22 @@ export interface AppDeps {
   readonly now?: () => number;
   /** Largest request body accepted by default, in bytes. */
   readonly bodyLimit?: number;
+  /** Sign-in: routes, pages, sessions. Without it the app serves only health, assets and a status page. */
+  readonly auth?: AuthDeps;
+}
+
+export interface AuthDeps {
+  readonly service: AuthService;
+  readonly tokens: TokenService;
+  readonly store: Store;
+  readonly cookies: CookiePolicy;
+  readonly clientAddress: ClientAddress;
 }
 
 export interface AppVariables {
   requestId: string;
+  /** Set by requireSession on authenticated routes. */
+  session: Session;
 }
 export type AppEnv = { Variables: AppVariables };
 export type AppContext = Context<AppEnv>;
@@ -63,7 +83,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.get('/healthz', createHealth(deps.health ?? [], deps.now ?? (() => performance.now())));
   staticRoutes(app, deps.assets);
-  homeRoutes(app, { assets: deps.assets, basePath });
+  if (deps.auth === undefined) homeRoutes(app, { assets: deps.assets, basePath });
+  else {
+    authRoutes(app, { ...deps.auth, basePath });
+    authPages(app, { ...deps.auth, assets: deps.assets, basePath });
+  }
 
   app.notFound((c) => {
     const allowed = c.req.path === OUTSIDE ? [] : allowedMethods(c.req.path);

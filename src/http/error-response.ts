@@ -41,6 +41,8 @@ export function createErrorRenderer(deps: ErrorRendererDeps): ErrorRenderer {
     const appError = toAppError(error);
     if (appError === undefined) {
       deps.logger.error('unhandled error', { id: requestId, error: describe(error) });
+    } else if (appError.code === 'unavailable' && appError.cause instanceof Error) {
+      deps.logger.warn('storage unavailable', { id: requestId, error: appError.cause.message });
     }
     const failure = appError ?? new AppError('internal_error');
     const body: Record<string, unknown> = { error: failure.code, message: failure.message, ...failure.details };
@@ -56,8 +58,14 @@ export function createErrorRenderer(deps: ErrorRendererDeps): ErrorRenderer {
   };
 }
 
+/** Storage that cannot be reached or written is our outage, not the client's mistake: 503, retry soon. */
+const UNAVAILABLE = new Set(['StoreUnavailableError', 'StoreWriteError', 'LockTimeoutError']);
+
 function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
+  if (error instanceof Error && UNAVAILABLE.has(error.name)) {
+    return new AppError('unavailable', { headers: { 'Retry-After': '5' }, cause: error });
+  }
   if (error instanceof HTTPException) {
     // Hono's own middleware throws these; keep the status, use our code and wording.
     const code = codeForStatus(error.status);

@@ -22,6 +22,8 @@ export interface PageOptions {
   /** Logical names of scripts (ES modules) to load. */
   readonly scripts?: readonly string[];
   readonly bodyClass?: string;
+  /** Extra trusted, already-escaped elements for <head> (meta tags). */
+  readonly head?: string;
 }
 
 export function renderPage(options: PageOptions): string {
@@ -37,6 +39,7 @@ export function renderPage(options: PageOptions): string {
     `<title>${escapeHtml(options.title)}</title>` +
     (css === undefined ? '' : `<link rel="stylesheet" href="${escapeHtml(css)}">`) +
     scripts +
+    (options.head ?? '') +
     `</head><body${options.bodyClass === undefined ? '' : ` class="${escapeHtml(options.bodyClass)}"`}>` +
     options.body +
     '</body></html>'

@@ -72,6 +72,8 @@ export class DatabaseFile {
   #loaded: Loaded | undefined;
   #opening: Promise<void> | undefined;
   #queue: PendingWrite[] = [];
+  /** Why the last attempt to open failed (for /healthz); undefined once open. */
+  lastOpenError: string | undefined;
   #flushing = false;
 
   constructor(options: DatabaseFileOptions) {
@@ -88,9 +90,13 @@ export class DatabaseFile {
     if (this.#opening === undefined) {
       this.#opening = this.#open();
       // A failed open (missing WASM, unreadable file) is retried by the next caller.
-      this.#opening.catch(() => {
-        this.#opening = undefined;
-      });
+      this.#opening.then(
+        () => (this.lastOpenError = undefined),
+        (error: unknown) => {
+          this.lastOpenError = error instanceof Error ? error.message : 'cannot open the database';
+          this.#opening = undefined;
+        },
+      );
     }
     return this.#opening;
   }

@@ -1,0 +1,116 @@
+/**
+ * The one module every page uses to call the API: same-origin cookies, the CSRF header on
+ * state-changing calls, and, when the access token has expired, ONE shared refresh (however
+ * many calls failed at once) and one retry. If the refresh fails the user goes to the sign-in
+ * page, which brings them back to where they were.
+ */
+export interface ApiError {
+  readonly status: number;
+  readonly error: string;
+  readonly message: string;
+  readonly field?: string;
+}
+
+export class ApiFailure extends Error {
+  constructor(readonly detail: ApiError) {
+    super(detail.message);
+  }
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function meta(name: string): string | undefined {
+  return document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content;
+}
+
+export function basePath(): string {
+  return meta('base-path') ?? '';
+}
+
+let csrfToken: string | undefined = meta('csrf-token');
+
+/** The page learns a new value from login/refresh responses; on a fresh load, from the page or cookie. */
+export function setCsrfToken(value: string): void {
+  csrfToken = value;
+}
+
+export function csrfFromCookie(): string | undefined {
+  for (const part of document.cookie.split(';')) {
+    const [name, ...rest] = part.trim().split('=');
+    if (name !== undefined && /(^|_)dash_csrf$/.test(name)) return rest.join('=');
+  }
+  return undefined;
+}
+
+let refreshing: Promise<boolean> | undefined;
+
+/** One refresh for everyone waiting; resolves true if the session was renewed. */
+export function refreshSession(): Promise<boolean> {
+  refreshing ??= (async () => {
+    try {
+      const token = csrfToken ?? csrfFromCookie();
+      const response = await fetch(`${basePath()}/api/auth/refresh`, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { Accept: 'application/json', ...(token === undefined ? {} : { 'X-CSRF-Token': token }) },
+      });
+      if (!response.ok) return false;
+      const body = (await response.json()) as { csrfToken?: string };
+      if (typeof body.csrfToken === 'string') csrfToken = body.csrfToken;
+      return true;
+    } catch {
+      return false;
+    } finally {
+      // Let the next expiry (minutes later) trigger a new refresh.
+      setTimeout(() => (refreshing = undefined), 0);
+    }
+  })();
+  return refreshing;
+}
+
+export function goToSignIn(): void {
+  const here = `${location.pathname}${location.search}`;
+  location.assign(`${basePath()}/login?next=${encodeURIComponent(here)}`);
+}
+
+async function send(path: string, init: RequestInit): Promise<Response> {
+  const method = (init.method ?? 'GET').toUpperCase();
+  const headers = new Headers(init.headers);
+  headers.set('Accept', 'application/json');
+  if (UNSAFE.has(method) && csrfToken !== undefined) headers.set('X-CSRF-Token', csrfToken);
+  return fetch(`${basePath()}${path}`, { ...init, method, headers, credentials: 'same-origin' });
+}
+
+async function failure(response: Response): Promise<ApiFailure> {
+  let body: Partial<ApiError> = {};
+  try {
+    body = (await response.json()) as Partial<ApiError>;
+  } catch {
+    // Not JSON (a proxy's error page): fall through to a generic message.
+  }
+  return new ApiFailure({
+    status: response.status,
+    error: body.error ?? 'unavailable',
+    message: body.message ?? 'The service did not answer as expected. Please try again.',
+    ...(body.field === undefined ? {} : { field: body.field }),
+  });
+}
+
+/** Calls the API; resolves with the Response on success, rejects with ApiFailure otherwise. */
+export async function api(path: string, init: RequestInit = {}): Promise<Response> {
+  let response = await send(path, init);
+  if (response.status === 401) {
+    const code = (await response.clone().json().catch(() => ({}))) as { error?: string };
+    if (code.error === 'token_expired') {
+      if (await refreshSession()) response = await send(path, init);
+      else {
+        goToSignIn();
+        throw await failure(response);
+      }
+    } else if (code.error === 'token_missing' || code.error === 'token_revoked' || code.error === 'token_invalid') {
+      goToSignIn();
+    }
+  }
+  if (!response.ok) throw await failure(response);
+  return response;
+}

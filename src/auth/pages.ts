@@ -1,0 +1,94 @@
+/**
+ * The sign-in page and the signed-in start page. Both work without JavaScript (plain form
+ * posts); the scripts make them smoother (no full-page error round trip, silent refresh).
+ */
+import type { Context, Hono } from 'hono';
+import type { AppEnv } from '../http/app.ts';
+import { AppError } from '../http/errors.ts';
+import { escapeHtml, renderPage, type AssetUrls } from '../http/html.ts';
+import { safeNext } from './routes.ts';
+import { authenticate, type Session, type SessionDeps } from './session.ts';
+
+export interface PageDeps extends SessionDeps {
+  readonly assets: AssetUrls;
+  readonly basePath: string;
+}
+
+const MESSAGES: Readonly<Record<string, string>> = {
+  invalid_credentials: 'The username or password is not right.',
+  signed_out: 'You have signed out.',
+  expired: 'Your session has ended. Please sign in again.',
+};
+
+async function currentSession(c: Context, deps: SessionDeps): Promise<Session | undefined> {
+  try {
+    return await authenticate(c, deps);
+  } catch (error) {
+    // Storage trouble is ours to report (503), not a reason to send the user to sign in.
+    if (error instanceof AppError && error.status === 401) return undefined;
+    throw error;
+  }
+}
+
+export function loginPage(options: { basePath: string; next: string; message?: string | undefined; assets: AssetUrls }): string {
+  const base = escapeHtml(options.basePath);
+  const message = options.message ?? '';
+  const body =
+    '<main class="auth" aria-labelledby="title">' +
+    '<h1 id="title">Sign in</h1><p class="lead">Members\u2019 dashboard</p>' +
+    `<div id="form-error" class="alert" role="alert" tabindex="-1"${message === '' ? ' hidden' : ''}>${escapeHtml(message)}</div>` +
+    `<form id="login-form" method="post" action="${base}/api/auth/login" data-base="${base}">` +
+    `<input type="hidden" name="next" value="${escapeHtml(options.next)}">` +
+    '<label for="username">Username</label>' +
+    '<input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus>' +
+    '<label for="password">Password</label>' +
+    '<input id="password" name="password" type="password" autocomplete="current-password" required>' +
+    '<button type="submit" id="submit">Sign in</button>' +
+    '</form></main>';
+  return renderPage({ title: 'Sign in · Dashboard', body, assets: options.assets, scripts: ['login.js'], bodyClass: 'auth-page' });
+}
+
+export function homePage(session: Session, options: { basePath: string; assets: AssetUrls }): string {
+  const base = escapeHtml(options.basePath);
+  const user = session.user;
+  const csrf = escapeHtml(session.claims.csrf);
+  const signOut = (action: string, label: string, id: string): string =>
+    `<form method="post" action="${base}/api/auth/${action}" class="inline" id="${id}">` +
+    `<input type="hidden" name="csrf_token" value="${csrf}"><button type="submit">${label}</button></form>`;
+  const body =
+    `<header class="bar"><span class="brand">Members\u2019 dashboard</span>` +
+    `<nav aria-label="Account"><span>Signed in as <strong id="who">${escapeHtml(user.displayName)}</strong></span>` +
+    `${signOut('logout', 'Sign out', 'sign-out')}</nav></header>` +
+    '<main class="page" aria-labelledby="title">' +
+    `<h1 id="title">Welcome, ${escapeHtml(user.displayName)}</h1>` +
+    `<p>You are signed in as <code>${escapeHtml(user.username)}</code> (${user.role === 'admin' ? 'administrator' : 'member'}).</p>` +
+    '<p id="status" role="status"></p>' +
+    `<section aria-labelledby="sessions"><h2 id="sessions">Sessions</h2>` +
+    '<p>Signed in on another device you no longer use? End every session, everywhere:</p>' +
+    `${signOut('logout-all', 'Sign out everywhere', 'sign-out-all')}</section>` +
+    '</main>';
+  return renderPage({
+    title: 'Dashboard',
+    body,
+    assets: options.assets,
+    scripts: ['home.js'],
+    head: `<meta name="csrf-token" content="${csrf}"><meta name="base-path" content="${base}">`,
+  });
+}
+
+export function authPages(app: Hono<AppEnv>, deps: PageDeps): void {
+  const { basePath } = deps;
+
+  app.get('/login', async function login(c) {
+    const next = safeNext(c.req.query('next'), basePath);
+    if ((await currentSession(c, deps)) !== undefined) return c.redirect(next, 302);
+    const message = MESSAGES[c.req.query('error') ?? c.req.query('notice') ?? ''];
+    return c.html(loginPage({ basePath, next, message, assets: deps.assets }));
+  });
+
+  app.get('/', async function home(c) {
+    const session = await currentSession(c, deps);
+    if (session === undefined) return c.redirect(`${basePath}/login?next=${encodeURIComponent(`${basePath}/`)}`, 302);
+    return c.html(homePage(session, deps));
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * Password hashes with Node's built-in scrypt. Parameters from OWASP's Password Storage Cheat
+ * Sheet for a 16 MiB budget (N=2^14, r=8, p=5): shared hosts cap memory per account, and a
+ * burst of sign-ins must not exhaust it. The parameters live in the hash string
+ * (`$scrypt$ln=14,r=8,p=5$salt$hash`), so they can be raised later and old hashes upgraded at
+ * the next sign-in (`needsRehash`).
+ */
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+export interface ScryptParams {
+  readonly ln: number;
+  readonly r: number;
+  readonly p: number;
+}
+
+export const CURRENT_PARAMS: ScryptParams = { ln: 14, r: 8, p: 5 };
+const KEY_LENGTH = 32;
+const SALT_LENGTH = 16;
+/** 128·r·2^ln bytes per hash, with room for scrypt's small extras. */
+const maxmem = (params: ScryptParams): number => 128 * params.r * 2 ** params.ln * 2;
+
+function derive(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
+  const options: ScryptOptions = { N: 2 ** params.ln, r: params.r, p: params.p, maxmem: maxmem(params) };
+  return new Promise((resolve, reject) =>
+    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key))),
+  );
+}
+
+export async function hashPassword(password: string, params: ScryptParams = CURRENT_PARAMS): Promise<string> {
+  const salt = randomBytes(SALT_LENGTH);
+  const key = await derive(password, salt, params);
+  return `$scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+}
+
+interface Parsed {
+  readonly params: ScryptParams;
+  readonly salt: Buffer;
+  readonly key: Buffer;
+}
+
+const FORMAT = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]{16,})\$([A-Za-z0-9_-]{32,})$/;
+
+function parse(hash: string): Parsed | undefined {
+  const m = FORMAT.exec(hash);
+  if (m === null) return undefined;
+  const params = { ln: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
+  // Refuse parameters that would let a tampered row exhaust memory or CPU.
+  if (params.ln < 10 || params.ln > 20 || params.r < 1 || params.r > 16 || params.p < 1 || params.p > 16) return undefined;
+  return { params, salt: Buffer.from(m[4]!, 'base64url'), key: Buffer.from(m[5]!, 'base64url') };
+}
+
+let dummy: Promise<string> | undefined;
+
+/**
+ * Constant-time check. With no hash (unknown user, or a WordPress-only account) it still does
+ * the same scrypt work against a dummy hash, so the answer time does not tell whether the
+ * username exists.
+ */
+export async function verifyPassword(password: string, hash: string | null | undefined): Promise<boolean> {
+  const parsed = hash === null || hash === undefined ? undefined : parse(hash);
+  if (parsed === undefined) {
+    dummy ??= hashPassword('not a real password');
+    const stand = parse(await dummy)!;
+    const key = await derive(password, stand.salt, stand.params);
+    timingSafeEqual(key, stand.key);
+    return false;
+  }
+  const key = await derive(password, parsed.salt, parsed.params);
+  return key.length === parsed.key.length && timingSafeEqual(key, parsed.key);
+}
+
+export function needsRehash(hash: string, params: ScryptParams = CURRENT_PARAMS): boolean {
+  const parsed = parse(hash);
+  return parsed === undefined || parsed.params.ln !== params.ln || parsed.params.r !== params.r || parsed.params.p !== params.p;
+}
+
+/** Policy for passwords people choose: long enough, not absurdly long (scrypt input is hashed whole). */
+export function passwordProblem(password: string): string | undefined {
+  if (password.length < 12) return 'must be at least 12 characters long';
+  if (password.length > 1024) return 'must be at most 1024 characters long';
+  return undefined;
+}

@@ -1,0 +1,130 @@
+/** The auth API (DESIGN.md): login, refresh, logout, logout-all, me. */
+import type { Context, Hono } from 'hono';
+import { readJsonObject } from '../http/body.ts';
+import type { AppEnv } from '../http/app.ts';
+import type { ClientAddress } from '../http/client-ip.ts';
+import { AppError } from '../http/errors.ts';
+import { clearSessionCookies, readCookie, setSessionCookies, type CookiePolicy } from './cookies.ts';
+import { assertCsrfMatches, assertSameOrigin, presentedCsrf } from './csrf.ts';
+import type { AuthService, IssuedTokens } from './service.ts';
+import { requireSession, withChallenge } from './session.ts';
+import type { SessionClaims, TokenService } from './tokens.ts';
+import type { Store } from '../store/index.ts';
+
+export interface AuthRouteDeps {
+  readonly service: AuthService;
+  readonly tokens: TokenService;
+  readonly store: Store;
+  readonly cookies: CookiePolicy;
+  readonly clientAddress: ClientAddress;
+  readonly basePath: string;
+}
+
+/** A `next` that stays inside the app: no scheme, no `//host`, no backslash tricks. */
+export function safeNext(next: unknown, basePath: string): string {
+  const home = `${basePath}/`;
+  if (typeof next !== 'string' || next.length > 500) return home;
+  if (!next.startsWith(home) && next !== basePath) return home;
+  if (/[\\\s]|\/\//.test(next) || next.includes('/..')) return home;
+  return next;
+}
+
+function sessionBody(issued: IssuedTokens) {
+  return { user: issued.user, csrfToken: issued.csrf, accessExpiresAt: new Date(issued.access.exp * 1000).toISOString() };
+}
+
+function isForm(c: Context): boolean {
+  return /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header('Content-Type') ?? '');
+}
+
+async function readCredentials(c: Context): Promise<{ username: string; password: string; next: unknown; form: boolean }> {
+  const form = isForm(c);
+  const body: Record<string, unknown> = form ? await c.req.parseBody() : await readJsonObject(c);
+  const { username, password } = body;
+  if (typeof username !== 'string' || username.trim() === '' || username.length > 200) {
+    throw new AppError('bad_request', { message: 'Enter your username.', details: { field: 'username' } });
+  }
+  if (typeof password !== 'string' || password === '' || password.length > 1024) {
+    throw new AppError('bad_request', { message: 'Enter your password.', details: { field: 'password' } });
+  }
+  return { username: username.trim(), password, next: body.next, form };
+}
+
+export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
+  const { service, tokens, cookies } = deps;
+  const maxAge = tokens.refreshTtl;
+  // A plain form post (no JavaScript) lands on the sign-in page; scripts get 204.
+  const signedOut = (c: Context): Response =>
+    isForm(c) ? c.redirect(`${deps.basePath}/login?notice=signed_out`, 303) : c.body(null, 204);
+
+  app.post('/api/auth/login', async function login(c) {
+    assertSameOrigin(c);
+    const input = await readCredentials(c);
+    let issued: IssuedTokens;
+    try {
+      issued = await service.login({ username: input.username, password: input.password, ip: deps.clientAddress(c) });
+    } catch (error) {
+      // A browser without JavaScript posted the form: send it back to the page with the error.
+      if (input.form && error instanceof AppError && error.code === 'invalid_credentials') {
+        return c.redirect(`${deps.basePath}/login?error=invalid_credentials`, 303);
+      }
+      throw error;
+    }
+    setSessionCookies(c, cookies, { access: issued.access.token, refresh: issued.refresh.token, csrf: issued.csrf, maxAge });
+    if (input.form) return c.redirect(safeNext(input.next, deps.basePath), 303);
+    return c.json(sessionBody(issued));
+  });
+
+  app.post('/api/auth/refresh', async function refresh(c) {
+    assertSameOrigin(c);
+    const token = readCookie(c, cookies.names.refresh);
+    if (token === undefined) throw withChallenge(new AppError('token_missing'));
+    let claims: SessionClaims;
+    try {
+      claims = await tokens.verify(token, 'refresh');
+    } catch (error) {
+      throw withChallenge(error);
+    }
+    assertCsrfMatches(await presentedCsrf(c), claims.csrf);
+    let issued: IssuedTokens;
+    try {
+      issued = await service.refresh(claims, deps.clientAddress(c));
+    } catch (error) {
+      clearSessionCookies(c, cookies);
+      throw withChallenge(error);
+    }
+    setSessionCookies(c, cookies, { access: issued.access.token, refresh: issued.refresh.token, csrf: issued.csrf, maxAge });
+    return c.json(sessionBody(issued));
+  });
+
+  // Works with an expired access token: a signed-out user must be signed out, whatever the clock says.
+  app.post('/api/auth/logout', async function logout(c) {
+    assertSameOrigin(c);
+    const verify = async (name: string, type: 'access' | 'refresh'): Promise<SessionClaims | undefined> => {
+      const token = readCookie(c, name);
+      if (token === undefined) return undefined;
+      return tokens.verify(token, type, { allowExpired: true }).catch(() => undefined);
+    };
+    const access = await verify(cookies.names.access, 'access');
+    const refresh = await verify(cookies.names.refresh, 'refresh');
+    const bound = access ?? refresh;
+    if (bound !== undefined) {
+      assertCsrfMatches(await presentedCsrf(c), bound.csrf);
+      await service.logout({ ...(access === undefined ? {} : { access }), ...(refresh === undefined ? {} : { refresh }) }, deps.clientAddress(c));
+    }
+    clearSessionCookies(c, cookies);
+    return signedOut(c);
+  });
+
+  app.post('/api/auth/logout-all', requireSession(deps), async function logoutAll(c) {
+    const session = c.get('session');
+    await service.logoutAll(session.user, deps.clientAddress(c));
+    clearSessionCookies(c, cookies);
+    return signedOut(c);
+  });
+
+  app.get('/api/me', requireSession(deps), function me(c) {
+    const session = c.get('session');
+    return c.json({ user: session.user });
+  });
+}

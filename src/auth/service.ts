@@ -1,0 +1,112 @@
+/**
+ * Sign-in, refresh rotation and sign-out, as operations on the store and the token service.
+ * No Hono here: routes.ts adapts these to HTTP.
+ */
+import { randomBytes } from 'node:crypto';
+import { AppError } from '../http/errors.ts';
+import type { AuditEntry, Store, UserWithHash } from '../store/index.ts';
+import { hashPassword, needsRehash, verifyPassword } from './password.ts';
+import type { SessionUser } from './session.ts';
+import type { SessionClaims, TokenService } from './tokens.ts';
+
+export interface AuthServiceDeps {
+  readonly store: Store;
+  readonly tokens: TokenService;
+  /** Seconds. */
+  readonly now: () => number;
+  readonly randomId?: () => string;
+  /** Two tabs refreshing at once both present the same refresh token: the second is honoured this long. */
+  readonly graceSeconds?: number;
+}
+
+export interface IssuedTokens {
+  readonly user: SessionUser;
+  readonly csrf: string;
+  readonly access: { readonly token: string; readonly exp: number };
+  readonly refresh: { readonly token: string; readonly exp: number };
+}
+
+const newId = (): string => randomBytes(16).toString('base64url');
+
+export function toSessionUser(user: UserWithHash | SessionUser): SessionUser {
+  return { id: user.id, username: user.username, displayName: user.displayName, email: user.email, role: user.role };
+}
+
+export function createAuthService(deps: AuthServiceDeps) {
+  const { store, tokens, now } = deps;
+  const randomId = deps.randomId ?? newId;
+  const grace = deps.graceSeconds ?? 30;
+
+  async function issue(user: UserWithHash, family: { id: string; csrf: string; refreshJti: string; refreshExp: number }): Promise<IssuedTokens> {
+    const base = { sub: String(user.id), csrf: family.csrf, sv: user.sessionVersion, fam: family.id };
+    const [access, refresh] = await Promise.all([
+      tokens.sign({ ...base, type: 'access', jti: randomId() }),
+      tokens.sign({ ...base, type: 'refresh', jti: family.refreshJti, exp: family.refreshExp }),
+    ]);
+    return { user: toSessionUser(user), csrf: family.csrf, access, refresh };
+  }
+
+  return {
+    async login(input: { username: string; password: string; ip: string }): Promise<IssuedTokens> {
+      const user = await store.userByUsername(input.username);
+      // Always verify, even with no user: the time taken must not reveal which usernames exist.
+      const ok = await verifyPassword(input.password, user?.passwordHash);
+      const audit = { action: 'login', actor: input.username.slice(0, 100), ip: input.ip };
+      if (!ok || user === undefined || user.disabled) {
+        await store.audit({ ...audit, actorId: user?.id ?? null, outcome: 'failure', detail: user?.disabled ? 'disabled' : 'bad credentials' });
+        throw new AppError('invalid_credentials');
+      }
+      const family = { id: randomId(), csrf: randomId(), refreshJti: randomId(), refreshExp: now() + tokens.refreshTtl };
+      const rehash = user.passwordHash !== null && needsRehash(user.passwordHash) ? await hashPassword(input.password) : undefined;
+      await store.startSession(
+        { id: family.id, userId: user.id, csrf: family.csrf, jti: family.refreshJti, expiresAt: family.refreshExp },
+        { userId: user.id, ...(rehash === undefined ? {} : { passwordHash: rehash }) },
+        { ...audit, actor: user.username, actorId: user.id, outcome: 'success', detail: rehash === undefined ? null : 'password hash upgraded' },
+      );
+      return issue(user, family);
+    },
+
+    /** `claims` are the refresh token's, already verified by the caller (with CSRF). */
+    async refresh(claims: SessionClaims, ip: string): Promise<IssuedTokens> {
+      const user = await store.userById(Number(claims.sub));
+      if (user === undefined || user.disabled || user.sessionVersion !== claims.sv) throw new AppError('token_revoked');
+      const newJti = randomId();
+      const refreshExp = now() + tokens.refreshTtl;
+      const who = { actorId: user.id, actor: user.username, ip };
+      const outcome = await store.rotateSession(
+        { familyId: claims.fam, userId: user.id, presentedJti: claims.jti, newJti, expiresAt: refreshExp, now: now(), graceSeconds: grace },
+        (result): AuditEntry | undefined =>
+          result.kind === 'reuse'
+            ? { ...who, action: 'refresh_reuse', outcome: 'alarm', detail: 'a used refresh token was presented again: every session of this sign-in ended' }
+            : undefined,
+      );
+      switch (outcome.kind) {
+        case 'rotated':
+          return issue(user, { id: claims.fam, csrf: outcome.csrf, refreshJti: newJti, refreshExp });
+        case 'grace':
+          return issue(user, { id: claims.fam, csrf: outcome.csrf, refreshJti: outcome.currentJti, refreshExp: outcome.expiresAt });
+        case 'reuse':
+        case 'revoked':
+          throw new AppError('token_revoked');
+      }
+    },
+
+    async logout(session: { access?: SessionClaims; refresh?: SessionClaims }, ip: string): Promise<void> {
+      const claims = session.access ?? session.refresh;
+      if (claims === undefined) return;
+      await store.endSession(
+        {
+          familyId: claims.fam,
+          ...(session.access === undefined ? {} : { accessJti: session.access.jti, accessExpiresAt: session.access.exp }),
+        },
+        { action: 'logout', actorId: Number(claims.sub), ip, outcome: 'success' },
+      );
+    },
+
+    async logoutAll(user: SessionUser, ip: string): Promise<void> {
+      await store.endAllSessions(user.id, { action: 'logout_all', actorId: user.id, actor: user.username, ip, outcome: 'success' });
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,87 @@
+/**
+ * Who is calling: the access cookie, verified (signature, expiry, type), then checked against
+ * the shared store on every request — revoked token id, ended sign-in, disabled user, or a
+ * session version bumped by "sign out everywhere" — so a revocation made in any process is
+ * honoured by every process on its very next request.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../http/app.ts';
+import { AppError } from '../http/errors.ts';
+import type { Role, Store } from '../store/index.ts';
+import { readCookie, type CookiePolicy } from './cookies.ts';
+import { UNSAFE_METHODS, assertCsrfMatches, assertSameOrigin, presentedCsrf } from './csrf.ts';
+import type { SessionClaims, TokenService } from './tokens.ts';
+
+export interface SessionUser {
+  readonly id: number;
+  readonly username: string;
+  readonly displayName: string;
+  readonly email: string | null;
+  readonly role: Role;
+}
+
+export interface Session {
+  readonly user: SessionUser;
+  readonly claims: SessionClaims;
+}
+
+export interface SessionDeps {
+  readonly tokens: TokenService;
+  readonly store: Store;
+  readonly cookies: CookiePolicy;
+}
+
+const CHALLENGE: Readonly<Record<string, string>> = {
+  token_missing: 'Bearer realm="dashboard"',
+  token_expired: 'Bearer realm="dashboard", error="invalid_token", error_description="expired"',
+  token_invalid: 'Bearer realm="dashboard", error="invalid_token"',
+  token_revoked: 'Bearer realm="dashboard", error="invalid_token", error_description="revoked"',
+};
+
+/** 401s carry WWW-Authenticate (RFC 9110); the token rides in a cookie, but the semantics are RFC 6750's. */
+export function withChallenge(error: unknown): unknown {
+  if (error instanceof AppError && error.status === 401 && CHALLENGE[error.code] !== undefined && error.headers['WWW-Authenticate'] === undefined) {
+    return new AppError(error.code, { message: error.message, headers: { ...error.headers, 'WWW-Authenticate': CHALLENGE[error.code]! }, cause: error });
+  }
+  return error;
+}
+
+export async function authenticate(c: Context, deps: SessionDeps): Promise<Session> {
+  const token = readCookie(c, deps.cookies.names.access);
+  if (token === undefined) throw new AppError('token_missing');
+  const claims = await deps.tokens.verify(token, 'access');
+  const state = await deps.store.sessionState(Number(claims.sub), claims.jti, claims.fam);
+  if (state === undefined || state.disabled || state.jtiRevoked || state.familyRevoked || state.sessionVersion !== claims.sv) {
+    throw new AppError('token_revoked');
+  }
+  return {
+    claims,
+    user: { id: state.userId, username: state.username, displayName: state.displayName, email: state.email, role: state.role },
+  };
+}
+
+/** API routes: 401 with a code the client acts on; CSRF on every state-changing method. */
+export function requireSession(deps: SessionDeps): MiddlewareHandler<AppEnv> {
+  return async function sessionRequired(c, next) {
+    let session: Session;
+    try {
+      session = await authenticate(c, deps);
+    } catch (error) {
+      throw withChallenge(error);
+    }
+    if (UNSAFE_METHODS.has(c.req.method)) {
+      assertSameOrigin(c);
+      assertCsrfMatches(await presentedCsrf(c), session.claims.csrf);
+    }
+    c.set('session', session);
+    await next();
+  };
+}
+
+export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
+  return async function roleRequired(c, next) {
+    const session = c.get('session') as Session | undefined;
+    if (session === undefined || session.user.role !== role) throw new AppError('forbidden');
+    await next();
+  };
+}

@@ -1,0 +1,76 @@
+/** The audit log: who did what, from where, with what outcome. Written in the same transaction as the act. */
+import type { Query } from './query.ts';
+
+export interface AuditEntry {
+  readonly action: string;
+  readonly outcome: 'success' | 'failure' | 'alarm';
+  readonly actorId?: number | null;
+  readonly actor?: string | null;
+  readonly target?: string | null;
+  readonly ip?: string | null;
+  readonly detail?: string | null;
+}
+
+export interface AuditRecord extends AuditEntry {
+  readonly id: number;
+  readonly at: number;
+}
+
+export interface AuditFilter {
+  readonly action?: string;
+  readonly actor?: string;
+  readonly outcome?: string;
+  readonly since?: number;
+  readonly until?: number;
+  readonly limit?: number;
+  readonly beforeId?: number;
+}
+
+/** Entries older than this are removed by the periodic purge (the file must stay small). */
+export const AUDIT_RETENTION_SECONDS = 400 * 86_400;
+
+export function insertAudit(q: Query, entry: AuditEntry, now: number): void {
+  q.run('INSERT INTO audit_log (at, actor_id, actor, action, target, ip, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+    now,
+    entry.actorId ?? null,
+    entry.actor?.slice(0, 200) ?? null,
+    entry.action,
+    entry.target?.slice(0, 200) ?? null,
+    entry.ip ?? null,
+    entry.outcome,
+    entry.detail?.slice(0, 500) ?? null,
+  ]);
+}
+
+export function listAudit(q: Query, filter: AuditFilter): AuditRecord[] {
+  const where: string[] = [];
+  const params: Array<string | number> = [];
+  if (filter.action !== undefined) (where.push('action = ?'), params.push(filter.action));
+  if (filter.actor !== undefined) (where.push('actor = ?'), params.push(filter.actor));
+  if (filter.outcome !== undefined) (where.push('outcome = ?'), params.push(filter.outcome));
+  if (filter.since !== undefined) (where.push('at >= ?'), params.push(filter.since));
+  if (filter.until !== undefined) (where.push('at < ?'), params.push(filter.until));
+  if (filter.beforeId !== undefined) (where.push('id < ?'), params.push(filter.beforeId));
+  params.push(Math.min(Math.max(filter.limit ?? 100, 1), 500));
+  return q
+    .all<{ id: number; at: number; actor_id: number | null; actor: string | null; action: string; target: string | null; ip: string | null; outcome: string; detail: string | null }>(
+      `SELECT id, at, actor_id, actor, action, target, ip, outcome, detail FROM audit_log
+       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
+      params,
+    )
+    .map((row) => ({
+      id: row.id,
+      at: row.at,
+      actorId: row.actor_id,
+      actor: row.actor,
+      action: row.action,
+      target: row.target,
+      ip: row.ip,
+      outcome: row.outcome as AuditEntry['outcome'],
+      detail: row.detail,
+    }));
+}
+
+export function purgeAudit(q: Query, now: number): number {
+  return q.run('DELETE FROM audit_log WHERE at < ?', [now - AUDIT_RETENTION_SECONDS]).changes;
+}

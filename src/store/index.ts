@@ -1,0 +1,148 @@
+/**
+ * The store: every operation the app performs on its shared database, as one atomic intent
+ * (never a raw get-then-set across two calls). Writes go through DatabaseFile's locked,
+ * durable commit; reads see other processes' writes on their very next call.
+ */
+import { insertAudit, listAudit, purgeAudit, type AuditEntry, type AuditFilter, type AuditRecord } from './audit.ts';
+import type { DatabaseFile } from './db-file.ts';
+import type { Query } from './query.ts';
+import {
+  insertFamily,
+  purgeExpired,
+  revokeFamily,
+  revokeJti,
+  revokeUserFamilies,
+  rotateFamily,
+  sessionState,
+  type NewFamily,
+  type RotateOutcome,
+  type RotateRequest,
+  type SessionState,
+} from './sessions.ts';
+import {
+  countUsers,
+  findUserById,
+  findUserByUsername,
+  insertUser,
+  listUsers,
+  publicUser,
+  updateUser,
+  type NewUser,
+  type User,
+  type UserChanges,
+  type UserWithHash,
+} from './users.ts';
+
+export type { AuditEntry, AuditFilter, AuditRecord } from './audit.ts';
+export type { RotateOutcome, SessionState } from './sessions.ts';
+export type { NewUser, Role, User, UserChanges, UserWithHash } from './users.ts';
+export { UserExistsError, usernameKey } from './users.ts';
+export { DatabaseFile, StoreWriteError } from './db-file.ts';
+export { StoreUnavailableError } from './sqljs.ts';
+
+/** Seconds; the store works in whole seconds, as JWTs do. */
+export type Clock = () => number;
+
+const PURGE_EVERY_SECONDS = 600;
+
+export interface Store {
+  ready(): Promise<void>;
+  userByUsername(username: string): Promise<UserWithHash | undefined>;
+  userById(id: number): Promise<UserWithHash | undefined>;
+  listUsers(): Promise<User[]>;
+  countUsers(): Promise<number>;
+  sessionState(userId: number, jti: string, familyId: string): Promise<SessionState | undefined>;
+  listAudit(filter: AuditFilter): Promise<AuditRecord[]>;
+
+  createUser(user: NewUser, audit?: AuditEntry): Promise<User>;
+  /** Creates the first admin only if there is no user at all (several processes may try at once). */
+  createFirstUser(user: NewUser, audit?: AuditEntry): Promise<User | undefined>;
+  updateUser(id: number, changes: UserChanges, audit?: AuditEntry): Promise<User | undefined>;
+  startSession(family: NewFamily, login: { userId: number; passwordHash?: string }, audit?: AuditEntry): Promise<void>;
+  rotateSession(request: RotateRequest, audit: (outcome: RotateOutcome) => AuditEntry | undefined): Promise<RotateOutcome>;
+  endSession(session: { familyId: string; accessJti?: string; accessExpiresAt?: number }, audit?: AuditEntry): Promise<void>;
+  endAllSessions(userId: number, audit?: AuditEntry): Promise<User | undefined>;
+  audit(entry: AuditEntry): Promise<void>;
+  purge(): Promise<{ revocations: number; families: number; audit: number }>;
+}
+
+export function createStore(file: DatabaseFile, now: Clock): Store {
+  let lastPurge = now();
+
+  /** Piggybacks the periodic purge on ordinary writes: the file stays small without a timer. */
+  const write = async <T>(change: (q: Query) => T): Promise<T> => {
+    const result = await file.write(change);
+    if (now() - lastPurge >= PURGE_EVERY_SECONDS) {
+      lastPurge = now();
+      void store.purge().catch(() => undefined);
+    }
+    return result;
+  };
+
+  const store: Store = {
+    ready: () => file.ready(),
+    userByUsername: (username) => file.read((q) => findUserByUsername(q, username)),
+    userById: (id) => file.read((q) => findUserById(q, id)),
+    listUsers: () => file.read((q) => listUsers(q)),
+    countUsers: () => file.read((q) => countUsers(q)),
+    sessionState: (userId, jti, familyId) => file.read((q) => sessionState(q, userId, jti, familyId)),
+    listAudit: (filter) => file.read((q) => listAudit(q, filter)),
+
+    createUser: (user, audit) =>
+      write((q) => {
+        const created = insertUser(q, user, now());
+        if (audit !== undefined) insertAudit(q, { ...audit, target: audit.target ?? created.username }, now());
+        return publicUser(created);
+      }),
+    createFirstUser: (user, audit) =>
+      write((q) => {
+        if (countUsers(q) > 0) return undefined;
+        const created = insertUser(q, user, now());
+        if (audit !== undefined) insertAudit(q, audit, now());
+        return publicUser(created);
+      }),
+    updateUser: (id, changes, audit) =>
+      write((q) => {
+        const updated = updateUser(q, id, changes, now());
+        if (updated !== undefined && changes.endSessions === true) revokeUserFamilies(q, id, now(), 'logout-all');
+        if (updated !== undefined && audit !== undefined) insertAudit(q, audit, now());
+        return updated === undefined ? undefined : publicUser(updated);
+      }),
+    startSession: (family, login, audit) =>
+      write((q) => {
+        insertFamily(q, family, now());
+        updateUser(q, login.userId, { lastLoginAt: now(), ...(login.passwordHash === undefined ? {} : { passwordHash: login.passwordHash }) }, now());
+        if (audit !== undefined) insertAudit(q, audit, now());
+      }),
+    rotateSession: (request, audit) =>
+      write((q) => {
+        const outcome = rotateFamily(q, request);
+        const entry = audit(outcome);
+        if (entry !== undefined) insertAudit(q, entry, now());
+        return outcome;
+      }),
+    endSession: (session, audit) =>
+      write((q) => {
+        revokeFamily(q, session.familyId, now(), 'logout');
+        if (session.accessJti !== undefined && session.accessExpiresAt !== undefined && session.accessExpiresAt > now()) {
+          revokeJti(q, session.accessJti, session.accessExpiresAt);
+        }
+        if (audit !== undefined) insertAudit(q, audit, now());
+      }),
+    endAllSessions: (userId, audit) =>
+      write((q) => {
+        const updated = updateUser(q, userId, { endSessions: true }, now());
+        if (updated === undefined) return undefined;
+        revokeUserFamilies(q, userId, now(), 'logout-all');
+        if (audit !== undefined) insertAudit(q, audit, now());
+        return publicUser(updated);
+      }),
+    audit: (entry) => write((q) => insertAudit(q, entry, now())),
+    purge: () =>
+      file.write((q) => {
+        const removed = purgeExpired(q, now());
+        return { ...removed, audit: purgeAudit(q, now()) };
+      }),
+  };
+  return store;
+}

@@ -1,0 +1,55 @@
+/**
+ * Builds the store for a DATA_DIR: the database file, its lock and the sql.js loader, plus a
+ * health check that does not load sql.js (a monitoring probe must not cost a process its lazy
+ * start-up): the WASM file is readable, the database file (if any) is readable, and the last
+ * attempt to open it, if any, succeeded.
+ */
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import type { HealthCheck } from '../http/health.ts';
+import type { Logger } from '../log/index.ts';
+import { DatabaseFile } from './db-file.ts';
+import { createStore, type Store } from './index.ts';
+import { createFileLock } from './lock.ts';
+import { MIGRATIONS } from './schema.ts';
+import { createSqlJsLoader } from './sqljs.ts';
+
+export interface OpenStoreOptions {
+  readonly dataDir: string;
+  readonly wasmPath: string;
+  readonly logger: Logger;
+  /** Seconds. */
+  readonly now: () => number;
+}
+
+export const DATABASE_FILE = 'dashboard.sqlite';
+
+export function openStore(options: OpenStoreOptions): { store: Store; file: DatabaseFile; health: HealthCheck } {
+  const dbPath = path.join(options.dataDir, DATABASE_FILE);
+  const file = new DatabaseFile({
+    file: dbPath,
+    loadSql: createSqlJsLoader({ wasmPath: options.wasmPath }),
+    lock: createFileLock(`${dbPath}.lock`),
+    logger: options.logger,
+    migrations: MIGRATIONS,
+  });
+  const store = createStore(file, options.now);
+  const health: HealthCheck = {
+    name: 'database',
+    async check() {
+      try {
+        await access(options.wasmPath, constants.R_OK);
+      } catch {
+        throw new Error('the SQLite WASM file (dist/sql-wasm.wasm) is missing or unreadable');
+      }
+      try {
+        await access(dbPath, constants.R_OK | constants.W_OK);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`the database file is not readable and writable (${(error as NodeJS.ErrnoException).code})`);
+      }
+      if (file.lastOpenError !== undefined) throw new Error(file.lastOpenError);
+    },
+  };
+  return { store, file, health };
+}

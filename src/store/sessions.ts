@@ -1,0 +1,140 @@
+/**
+ * Sessions: refresh-token families and revoked access-token ids. Rotation, reuse detection and
+ * revocation happen inside one locked write, so two processes can never both rotate the same
+ * refresh token.
+ */
+import type { Query } from './query.ts';
+
+export interface NewFamily {
+  readonly id: string;
+  readonly userId: number;
+  readonly csrf: string;
+  readonly jti: string;
+  readonly expiresAt: number;
+}
+
+export type RotateOutcome =
+  | { readonly kind: 'rotated'; readonly csrf: string }
+  /** The previous token, used again within the grace window (another tab): answer with the current one. */
+  | { readonly kind: 'grace'; readonly csrf: string; readonly currentJti: string; readonly expiresAt: number }
+  /** An old token used again: theft is assumed and the whole family is now revoked. */
+  | { readonly kind: 'reuse' }
+  | { readonly kind: 'revoked' };
+
+export interface RotateRequest {
+  readonly familyId: string;
+  readonly userId: number;
+  readonly presentedJti: string;
+  readonly newJti: string;
+  readonly expiresAt: number;
+  readonly now: number;
+  readonly graceSeconds: number;
+}
+
+type FamilyRow = {
+  user_id: number;
+  csrf: string;
+  current_jti: string;
+  previous_jti: string | null;
+  rotated_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+};
+
+export function insertFamily(q: Query, family: NewFamily, now: number): void {
+  q.run(
+    `INSERT INTO refresh_families (id, user_id, csrf, current_jti, previous_jti, rotated_at, expires_at, created_at)
+     VALUES (?, ?, ?, ?, NULL, ?, ?, ?)`,
+    [family.id, family.userId, family.csrf, family.jti, now, family.expiresAt, now],
+  );
+}
+
+export function rotateFamily(q: Query, request: RotateRequest): RotateOutcome {
+  const row = q.get<FamilyRow>(
+    'SELECT user_id, csrf, current_jti, previous_jti, rotated_at, expires_at, revoked_at FROM refresh_families WHERE id = ?',
+    [request.familyId],
+  );
+  if (row === undefined || row.revoked_at !== null || row.user_id !== request.userId || row.expires_at <= request.now) {
+    return { kind: 'revoked' };
+  }
+  if (row.current_jti === request.presentedJti) {
+    q.run('UPDATE refresh_families SET previous_jti = current_jti, current_jti = ?, rotated_at = ?, expires_at = ? WHERE id = ?', [
+      request.newJti,
+      request.now,
+      request.expiresAt,
+      request.familyId,
+    ]);
+    return { kind: 'rotated', csrf: row.csrf };
+  }
+  if (row.previous_jti === request.presentedJti && request.now - row.rotated_at <= request.graceSeconds) {
+    return { kind: 'grace', csrf: row.csrf, currentJti: row.current_jti, expiresAt: row.expires_at };
+  }
+  revokeFamily(q, request.familyId, request.now, 'reuse');
+  return { kind: 'reuse' };
+}
+
+export function revokeFamily(q: Query, familyId: string, now: number, reason: string): boolean {
+  return q.run('UPDATE refresh_families SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL', [now, reason, familyId])
+    .changes > 0;
+}
+
+export function revokeUserFamilies(q: Query, userId: number, now: number, reason: string): number {
+  return q.run('UPDATE refresh_families SET revoked_at = ?, revoked_reason = ? WHERE user_id = ? AND revoked_at IS NULL', [now, reason, userId])
+    .changes;
+}
+
+export function revokeJti(q: Query, jti: string, expiresAt: number): void {
+  q.run('INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)', [jti, expiresAt]);
+}
+
+/** Useless rows: revocations of tokens that have expired anyway, and ended families. */
+export function purgeExpired(q: Query, now: number): { revocations: number; families: number } {
+  const revocations = q.run('DELETE FROM revoked_tokens WHERE expires_at < ?', [now]).changes;
+  const families = q.run('DELETE FROM refresh_families WHERE expires_at < ? OR revoked_at < ?', [now, now - 86_400]).changes;
+  return { revocations, families };
+}
+
+export interface SessionState {
+  readonly userId: number;
+  readonly username: string;
+  readonly displayName: string;
+  readonly email: string | null;
+  readonly role: 'admin' | 'member';
+  readonly disabled: boolean;
+  readonly sessionVersion: number;
+  readonly jtiRevoked: boolean;
+  readonly familyRevoked: boolean;
+}
+
+/** Everything an authenticated request must check, in one statement (the hot path). */
+export function sessionState(q: Query, userId: number, jti: string, familyId: string): SessionState | undefined {
+  const row = q.get<{
+    id: number;
+    username: string;
+    display_name: string;
+    email: string | null;
+    role: string;
+    disabled: number;
+    session_version: number;
+    jti_revoked: number;
+    family_ok: number;
+  }>(
+    `SELECT u.id, u.username, u.display_name, u.email, u.role, u.disabled, u.session_version,
+            EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?) AS jti_revoked,
+            EXISTS (SELECT 1 FROM refresh_families WHERE id = ? AND revoked_at IS NULL) AS family_ok
+       FROM users u WHERE u.id = ?`,
+    [jti, familyId, userId],
+  );
+  if (row === undefined) return undefined;
+  return {
+    userId: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    email: row.email,
+    role: row.role === 'admin' ? 'admin' : 'member',
+    disabled: row.disabled !== 0,
+    sessionVersion: row.session_version,
+    jtiRevoked: row.jti_revoked !== 0,
+    familyRevoked: row.family_ok === 0,
+  };
+}
