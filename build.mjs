@@ -17,8 +17,9 @@ export async function buildAll({ quiet = false } = {}) {
   await mkdir(path.join(dist, 'public'), { recursive: true });
 
   await build({
-    entryPoints: [path.join(root, 'src/server.ts')],
-    outfile: path.join(dist, 'server.cjs'),
+    entryPoints: { server: path.join(root, 'src/server.ts'), cli: path.join(root, 'src/cli.ts') },
+    outdir: dist,
+    outExtension: { '.js': '.cjs' },
     bundle: true,
     platform: 'node',
     target: 'node20',

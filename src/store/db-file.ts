@@ -14,21 +14,18 @@
  *   read-only folder) rejects every change of the batch and drops this process's in-memory
  *   copy, so nothing unwritten is ever served as if it were stored.
  */
-import { closeSync, fstatSync, openSync, readSync, readdirSync, statSync, unlinkSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync, type BigIntStats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import path from 'node:path';
 import type { Logger } from '../log/index.ts';
+import { errorCode, readWhole, removeOrphanTemps, unavailable, writeAtomically, type WriteFs } from './file-ops.ts';
 import type { FileLock } from './lock.ts';
+import { applyMigrations, latestVersion, type Migration } from './migrate.ts';
 import { createQuery, type Connection, type Query } from './query.ts';
 import { StoreUnavailableError, type Database, type SqlJsStatic } from './sqljs.ts';
 
-export interface Migration {
-  readonly version: number;
-  readonly up: (q: Query) => void;
-}
+export type { Migration } from './migrate.ts';
 
-/** The file operations of a write, injectable to test a full or read-only disk. */
-export type WriteFs = Pick<typeof fsp, 'open' | 'rename' | 'unlink'>;
+export type { WriteFs } from './file-ops.ts';
 
 export interface DatabaseFileOptions {
   readonly file: string;
@@ -82,7 +79,7 @@ export class DatabaseFile {
   }
 
   get latestVersion(): number {
-    return Math.max(0, ...this.#options.migrations.map((m) => m.version));
+    return latestVersion(this.#options.migrations);
   }
 
   /** Loads sql.js and the file on first call; every caller shares the one attempt. */
@@ -164,13 +161,7 @@ export class DatabaseFile {
     try {
       fd = openSync(this.#options.file, 'r');
       const held = fstatSync(fd, { bigint: true });
-      const bytes = new Uint8Array(Number(held.size));
-      let offset = 0;
-      while (offset < bytes.length) {
-        const n = readSync(fd, bytes, offset, bytes.length - offset, offset);
-        if (n === 0) break;
-        offset += n;
-      }
+      const bytes = readWhole(fd, Number(held.size));
       const heldFd = fd;
       return this.#replace(this.#fresh(bytes), held, { close: () => closeSync(heldFd) });
     } catch (error) {
@@ -213,24 +204,7 @@ export class DatabaseFile {
 
   /** Applies missing migrations; true if there were any. */
   #migrate(query: Query): boolean {
-    const version = Number(query.get<{ user_version: number }>('PRAGMA user_version')?.user_version ?? 0);
-    if (version > this.latestVersion) throw new Error(`schema ${version} is newer than this release (${this.latestVersion})`);
-    let applied = false;
-    for (const migration of [...this.#options.migrations].sort((a, b) => a.version - b.version)) {
-      if (migration.version <= version) continue;
-      applied = true;
-      query.exec('SAVEPOINT migrate');
-      try {
-        migration.up(query);
-        query.exec(`PRAGMA user_version = ${migration.version}`);
-        query.exec('RELEASE migrate');
-      } catch (error) {
-        query.exec('ROLLBACK TO migrate');
-        query.exec('RELEASE migrate');
-        throw error;
-      }
-    }
-    return applied;
+    return applyMigrations(query, this.#options.migrations);
   }
 
   #enqueue<T>(change: (q: Query) => T): Promise<T> {
@@ -260,7 +234,8 @@ export class DatabaseFile {
     try {
       held = await this.#options.lock.acquire();
     } catch (error) {
-      for (const op of batch) op.reject(new StoreUnavailableError('the database is busy', { cause: error }));
+      const reason = error instanceof Error && error.name === 'LockTimeoutError' ? 'the database is busy' : `cannot lock the database (${errorCode(error)})`;
+      for (const op of batch) op.reject(new StoreUnavailableError(reason, { cause: error }));
       return;
     }
     try {
@@ -298,25 +273,10 @@ export class DatabaseFile {
 
   async #persist(): Promise<void> {
     const loaded = this.#loaded!;
-    const bytes = loaded.query.export();
-    const file = this.#options.file;
-    const temp = `${file}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`;
-    const handle = await this.#fs.open(temp, 'wx', 0o600);
-    let info: BigIntStats;
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-      info = await handle.stat({ bigint: true });
-      await this.#fs.rename(temp, file);
-    } catch (error) {
-      await handle.close().catch(() => undefined);
-      await this.#fs.unlink(temp).catch(() => undefined);
-      throw error;
-    }
-    await syncFolder(path.dirname(file));
+    const written = await writeAtomically(this.#fs, this.#options.file, loaded.query.export());
     // The renamed file is the version now in memory: hold it, as a load would.
     this.#loaded?.hold?.close();
-    this.#loaded = { ...loaded, behind: false, ino: info.ino, size: info.size, mtimeNs: info.mtimeNs, hold: { close: () => void handle.close() } };
+    this.#loaded = { ...loaded, behind: false, ino: written.info.ino, size: written.info.size, mtimeNs: written.info.mtimeNs, hold: written.hold };
   }
 
   #drop(): void {
@@ -327,56 +287,6 @@ export class DatabaseFile {
 
   /** Temporary files of writers killed mid-write: useless, and they would fill the disk. */
   #removeOrphans(): void {
-    const dir = path.dirname(this.#options.file);
-    const prefix = `${path.basename(this.#options.file)}.`;
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-      const pid = Number(/\.(\d+)-[a-z0-9]+\.tmp$/.exec(name)?.[1]);
-      if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
-      try {
-        unlinkSync(path.join(dir, name));
-      } catch {
-        // Another process cleaned it first.
-      }
-    }
+    removeOrphanTemps(this.#options.file);
   }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
-
-async function syncFolder(dir: string): Promise<void> {
-  // Makes the rename itself durable. Some file systems refuse fsync on a folder: harmless.
-  try {
-    const handle = await fsp.open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // best effort
-  }
-}
-
-function unavailable(message: string, error: unknown): StoreUnavailableError {
-  return error instanceof StoreUnavailableError ? error : new StoreUnavailableError(`${message} (${errorCode(error)})`, { cause: error });
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code === 'string') return code;
-  return error instanceof Error ? error.message.slice(0, 120) : 'error';
 }

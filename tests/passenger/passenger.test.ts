@@ -153,13 +153,17 @@ test('the release under Apache + Passenger at /dashboard, configured by the .hta
     assert.ok(health.headers.get('x-request-id'));
   });
 
-  await step('/dashboard and /dashboard/ are both the app page (no directory redirect)', async () => {
+  await step('/dashboard and /dashboard/ both reach the app (not a directory redirect): signed out, it sends you to sign in', async () => {
     for (const p of ['/dashboard', '/dashboard/']) {
       const page = await get(`${url}${p}`);
-      assert.equal(page.status, 200, p);
-      assert.ok(page.body.includes('Members\u2019 dashboard'), p);
+      assert.equal(page.status, 302, p);
+      assert.equal(page.headers.get('location'), '/dashboard/login?next=%2Fdashboard%2F', p);
       assert.ok(page.headers.get('x-request-id'), p);
     }
+    const login = await get(`${url}/dashboard/login`);
+    assert.equal(login.status, 200);
+    assert.ok(login.body.includes('Members\u2019 dashboard'));
+    assert.match(login.body, /action="\/dashboard\/api\/auth\/login"/);
   });
 
   await step('hashed assets are cached for a year, with a strong ETag and 304 revalidation', async () => {

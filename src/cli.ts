@@ -1,0 +1,93 @@
+/**
+ * The command-line tool, run from the built bundle alone: `node dist/cli.cjs users list`.
+ * Like app.js it reads .env from the app root; it needs only DATA_DIR (not SECRET_KEY), so it
+ * works over SSH even when the app's other settings live in cPanel's panel.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { usersCommand, USAGE } from './cli/users.ts';
+import { createLogger } from './log/index.ts';
+import { openStore } from './store/open.ts';
+
+const appRoot = path.resolve(__dirname, '..');
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** On a terminal: ask twice, without echo. Piped: the first line of standard input. */
+async function readPassword(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) return readStdin();
+  const ask = (question: string): Promise<string> =>
+    new Promise((resolve) => {
+      const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+      // Echo nothing while typing: readline writes through _writeToOutput.
+      (rl as unknown as { _writeToOutput: (text: string) => void })._writeToOutput = (text) => {
+        if (text.includes(question)) process.stdout.write(question);
+      };
+      rl.question(question, (answer) => {
+        rl.close();
+        process.stdout.write('\n');
+        resolve(answer);
+      });
+    });
+  const first = await ask(prompt);
+  const second = await ask('Again: ');
+  if (first !== second) throw new Error('the two passwords differ');
+  return first;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const envFile = path.join(appRoot, '.env');
+  if (existsSync(envFile) && typeof process.loadEnvFile === 'function') process.loadEnvFile(envFile);
+  const [area, ...rest] = argv;
+  const dataDirFlag = rest.indexOf('--data-dir');
+  let dataDir = process.env.DATA_DIR ?? './data';
+  if (dataDirFlag !== -1) {
+    dataDir = rest[dataDirFlag + 1] ?? dataDir;
+    rest.splice(dataDirFlag, 2);
+  }
+  if (area !== 'users') {
+    process.stderr.write(`${area === undefined || area === 'help' || area === '--help' ? '' : `error: unknown area "${area}"\n\n`}${USAGE}\n`);
+    return area === 'help' || area === '--help' ? 0 : 2;
+  }
+  // Log lines (e.g. "database opened") go to stderr: stdout is for the answer.
+  const logger = createLogger(process.stderr);
+  const resolvedDataDir = path.resolve(appRoot, dataDir);
+  mkdirSync(resolvedDataDir, { recursive: true, mode: 0o700 });
+  const { store, file } = openStore({
+    dataDir: resolvedDataDir,
+    wasmPath: path.join(__dirname, 'sql-wasm.wasm'),
+    logger: { ...logger, info: () => undefined },
+    now: () => Math.floor(Date.now() / 1000),
+  });
+  const code = await usersCommand(rest, store, {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    readPassword,
+    operator: safeUser(),
+  });
+  file.close();
+  logger.flush();
+  return code;
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,111 @@
+/**
+ * An in-process app with real sign-in: a real sql.js database file in a temporary DATA_DIR,
+ * real tokens, and an injectable clock (seconds) so tests move time instead of sleeping.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Hono } from 'hono';
+import { cookiePolicy } from '../../src/auth/cookies.ts';
+import { hashPassword } from '../../src/auth/password.ts';
+import { createAuthService } from '../../src/auth/service.ts';
+import { TokenService } from '../../src/auth/tokens.ts';
+import { createApp, type AppEnv } from '../../src/http/app.ts';
+import { createMemoryAssets } from '../../src/http/assets.ts';
+import { createClientAddress } from '../../src/http/client-ip.ts';
+import { createMemoryLogger } from '../../src/log/index.ts';
+import type { Role, Store } from '../../src/store/index.ts';
+import { openStore } from '../../src/store/open.ts';
+
+export const WASM = path.resolve(__dirname, '../../node_modules/sql.js/dist/sql-wasm.wasm');
+export const SECRET = 's'.repeat(64);
+
+export interface AuthTestApp {
+  readonly app: Hono<AppEnv>;
+  readonly store: Store;
+  readonly tokens: TokenService;
+  readonly lines: string[];
+  readonly dataDir: string;
+  /** The clock, in seconds; assign to move time. */
+  clock: { now: number };
+  addUser(username: string, password: string, role?: Role): Promise<number>;
+  /** Signs in; returns the Cookie header value and the CSRF token. */
+  login(username: string, password: string): Promise<{ cookie: string; csrf: string; setCookies: string[] }>;
+  close(): void;
+}
+
+export interface AuthTestOptions {
+  readonly basePath?: string;
+  readonly production?: boolean;
+  readonly secret?: string;
+  readonly previousSecret?: string | null;
+  readonly accessTtl?: number;
+  readonly refreshTtl?: number;
+  readonly dataDir?: string;
+}
+
+/** Cookie header from Set-Cookie lines (name=value pairs only). */
+export function cookieHeader(setCookies: readonly string[]): string {
+  return setCookies
+    .map((line) => line.split(';')[0]!)
+    .filter((pair) => !pair.endsWith('='))
+    .join('; ');
+}
+
+export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTestApp> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'dashboard-auth-'));
+  const clock = { now: 1_800_000_000 };
+  const now = (): number => clock.now;
+  const logger = createMemoryLogger();
+  const { store, file } = openStore({ dataDir, wasmPath: WASM, logger, now });
+  const tokens = new TokenService({
+    secret: options.secret ?? SECRET,
+    previousSecret: options.previousSecret ?? null,
+    accessTtl: options.accessTtl ?? 900,
+    refreshTtl: options.refreshTtl ?? 14 * 86_400,
+    now,
+  });
+  const basePath = options.basePath ?? '';
+  const production = options.production ?? false;
+  let id = 0;
+  const app = createApp({
+    config: { basePath, production },
+    logger,
+    assets: createMemoryAssets({ 'app.css': 'body{}', 'login.js': '', 'home.js': '' }, basePath),
+    newRequestId: () => `req-${++id}`,
+    auth: {
+      service: createAuthService({ store, tokens, now }),
+      tokens,
+      store,
+      cookies: cookiePolicy({ basePath, production }),
+      clientAddress: createClientAddress({ kind: 'passenger' }),
+    },
+  });
+  return {
+    app,
+    store,
+    tokens,
+    lines: logger.lines,
+    dataDir,
+    clock,
+    async addUser(username, password, role = 'member') {
+      const user = await store.createUser({ username, role, passwordHash: await hashPassword(password), displayName: username });
+      return user.id;
+    },
+    async login(username, password) {
+      const res = await app.request(`${basePath}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'same-origin' },
+        body: JSON.stringify({ username, password }),
+      });
+      if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+      const body = (await res.json()) as { csrfToken: string };
+      const setCookies = res.headers.getSetCookie();
+      return { cookie: cookieHeader(setCookies), csrf: body.csrfToken, setCookies };
+    },
+    close() {
+      file.close();
+      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
