@@ -45,7 +45,14 @@ export function loginPage(options: { basePath: string; next: string; message?: s
     '<input id="password" name="password" type="password" autocomplete="current-password" required>' +
     '<button type="submit" id="submit">Sign in</button>' +
     '</form></main>';
-  return renderPage({ title: 'Sign in · Dashboard', body, assets: options.assets, scripts: ['login.js'], bodyClass: 'auth-page' });
+  return renderPage({
+    title: 'Sign in · Dashboard',
+    body,
+    assets: options.assets,
+    scripts: ['login.js'],
+    bodyClass: 'auth-page',
+    head: `<meta name="base-path" content="${base}">`,
+  });
 }
 
 export function homePage(session: Session, options: { basePath: string; assets: AssetUrls }): string {

@@ -65,7 +65,7 @@ export class TokenService {
 
   constructor(options: TokenOptions) {
     this.#options = options;
-    this.#leeway = options.leewaySeconds ?? 30;
+    this.#leeway = options.leewaySeconds ?? 5;
     this.#cacheSize = options.cacheSize ?? 10_000;
     this.#current = deriveKey(options.secret);
     this.#keys = new Map([[this.#current.kid, this.#current]]);

@@ -1,0 +1,104 @@
+/**
+ * Sign-in in a real browser, against the built app at a sub-path: the page is accessible and
+ * works with the keyboard, the dashboard renders on the FIRST load after sign-in, an expired
+ * access token is renewed silently, and after sign-out the back button shows no data.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import type { ConsoleMessage, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.ts';
+import { ROOT, releaseCopy, spawnApp } from '../helpers/process.ts';
+
+const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
+const PASSWORD = 'browser test password';
+const release = releaseCopy();
+after(() => release.remove());
+
+function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message: ConsoleMessage) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  return problems;
+}
+
+test('sign in with the keyboard, land on the dashboard on the first load, sign out', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  // A short access-token life (3 s + 5 s leeway) to see the silent refresh happen.
+  const app = spawnApp({
+    cwd: release.dir,
+    env: { BASE_PATH: '/dashboard', ACCESS_TOKEN_TTL: '3s', SECRET_KEY: 'b'.repeat(64), DATA_DIR: path.join(release.dir, 'data'), ADMIN_USERNAME: 'chair', ADMIN_PASSWORD: PASSWORD },
+  });
+  t.after(() => app.stop());
+  const base = `${await app.url()}/dashboard`;
+  await app.waitFor(/created the first admin/);
+  mkdirSync(ARTIFACTS, { recursive: true });
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+
+  await page.goto(`${base}/`);
+  assert.equal(new URL(page.url()).pathname, '/dashboard/login', 'signed out, the dashboard sends you to sign in');
+  // Labels name the fields (what screen readers and password managers rely on).
+  await page.getByLabel('Username').fill('chair');
+  await page.getByLabel('Password').fill('not the password');
+  await page.keyboard.press('Enter');
+  const alert = page.getByRole('alert');
+  await alert.waitFor({ state: 'visible' });
+  assert.match((await alert.textContent()) ?? '', /username or password is not right/);
+
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${base}/`);
+  // First load: the welcome is in the server-rendered page, no reload or polling needed.
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Welcome, Administrator');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'home.png'), fullPage: true });
+  const cookies = await context.cookies();
+  const access = cookies.find((c) => c.name === 'dash_access');
+  assert.equal(access?.httpOnly, true);
+  assert.equal(access?.path, '/dashboard');
+  assert.equal(access?.sameSite, 'Strict');
+  assert.equal(cookies.find((c) => c.name === 'dash_refresh')?.path, '/dashboard/api/auth');
+  assert.equal(cookies.find((c) => c.name === 'dash_csrf')?.httpOnly, false, 'the page can read the CSRF cookie');
+
+  // Past the access token's life: a reload goes through sign-in, which renews silently and comes back.
+  await page.waitForTimeout(8500);
+  await page.reload();
+  await page.waitForURL(`${base}/`, { timeout: 10_000 });
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Welcome, Administrator');
+  await app.waitFor(/POST \/dashboard\/api\/auth\/refresh 200/);
+
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await page.waitForURL(/\/dashboard\/login\?notice=signed_out/);
+  assert.match((await page.getByRole('alert').textContent()) ?? '', /signed out/);
+  await page.goBack();
+  await page.waitForLoadState('load');
+  assert.equal(await page.getByText('Welcome, Administrator').count(), 0, 'going back shows no data after sign-out');
+  assert.deepEqual(problems.filter((p) => !/401|Failed to load resource/.test(p)), [], 'no script errors and no CSP violations');
+  await context.close();
+});
+
+test('the sign-in page is usable on a phone-sized screen and sends no-JavaScript users through the form', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  const app = spawnApp({ cwd: release.dir, env: { SECRET_KEY: 'b'.repeat(64), DATA_DIR: path.join(release.dir, 'data') } });
+  t.after(() => app.stop());
+  const base = await app.url();
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'login-phone.png') });
+  const box = await page.getByRole('button', { name: 'Sign in' }).boundingBox();
+  assert.ok(box !== null && box.x >= 0 && box.x + box.width <= 360, 'the button fits the screen');
+  await page.getByLabel('Username').fill('chair');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/`);
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Welcome, Administrator');
+  await context.close();
+});
