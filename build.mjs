@@ -30,8 +30,10 @@ export async function buildAll({ quiet = false } = {}) {
     logLevel: 'warning',
   });
 
-  // sql.js loads its WASM from beside the bundle at run time.
+  // sql.js, loaded on first use from beside the bundle: its WASM and its JavaScript half.
   await copyFile(require.resolve('sql.js/dist/sql-wasm.wasm'), path.join(dist, 'sql-wasm.wasm'));
+  await copyFile(require.resolve('sql.js/dist/sql-wasm.js'), path.join(dist, 'sql-wasm.js'));
+  await copyFile(path.join(path.dirname(require.resolve('sql.js/dist/sql-wasm.js')), '..', 'LICENSE'), path.join(dist, 'sql-wasm.LICENSE.txt'));
 
   const browser = await build({
     entryPoints: await browserEntries(),

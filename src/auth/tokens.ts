@@ -44,14 +44,16 @@ const AUDIENCE = 'members-dashboard';
 
 interface Key {
   readonly kid: string;
-  readonly key: Promise<webcrypto.CryptoKey>;
+  /** Imported on first use: Web Crypto's set-up is not worth paying for at every cold start. */
+  key(): Promise<webcrypto.CryptoKey>;
 }
 
 function deriveKey(secret: string): Key {
   const raw = Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), 'members-dashboard', 'jwt-hs256', 32));
+  let imported: Promise<webcrypto.CryptoKey> | undefined;
   return {
     kid: createHash('sha256').update(raw).digest('base64url').slice(0, 8),
-    key: webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']),
+    key: () => (imported ??= webcrypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])),
   };
 }
 
@@ -93,7 +95,7 @@ export class TokenService {
       .setJti(claims.jti)
       .setIssuedAt(iat)
       .setExpirationTime(exp)
-      .sign(await this.#current.key);
+      .sign(await this.#current.key());
     return { token, exp };
   }
 
@@ -104,9 +106,11 @@ export class TokenService {
    */
   async verify(token: string, type: TokenType, options: { allowExpired?: boolean } = {}): Promise<SessionClaims> {
     const now = this.#options.now();
+    const ttl = type === 'access' ? this.#options.accessTtl : this.#options.refreshTtl;
     const cached = this.#cache.get(token);
     if (cached !== undefined && cached.type === type) {
-      if (cached.exp + this.#leeway > now || options.allowExpired === true) return cached;
+      // The same bounds as jwtVerify below: `exp`, and the age from `iat` whatever `exp` says.
+      if (options.allowExpired === true || (cached.exp + this.#leeway > now && now - cached.iat <= ttl + this.#leeway)) return cached;
       this.#cache.delete(token);
       throw new AppError('token_expired');
     }
@@ -114,14 +118,14 @@ export class TokenService {
     if (token.length > 4096 || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) throw new AppError('token_invalid');
     let payload: JWTPayload;
     try {
-      const ttl = type === 'access' ? this.#options.accessTtl : this.#options.refreshTtl;
       ({ payload } = await jwtVerify(token, (header) => this.#keyFor(header.kid), {
         algorithms: ['HS256'],
         issuer: ISSUER,
         audience: AUDIENCE,
         clockTolerance: options.allowExpired === true ? Number.MAX_SAFE_INTEGER : this.#leeway,
-        // Also rejects an `iat` in the future, and bounds a token's life whatever its `exp` says.
-        maxTokenAge: options.allowExpired === true ? undefined : ttl + this.#leeway,
+        // Also rejects an `iat` in the future, and bounds a token's life whatever its `exp` says
+        // (jose adds clockTolerance to maxTokenAge: the bound is ttl + leeway, as for `exp`).
+        maxTokenAge: options.allowExpired === true ? undefined : ttl,
         currentDate: new Date(now * 1000),
         requiredClaims: ['sub', 'jti', 'iat', 'exp'],
       }));
@@ -139,7 +143,7 @@ export class TokenService {
   async #keyFor(kid: string | undefined): Promise<webcrypto.CryptoKey> {
     const key = kid === undefined ? undefined : this.#keys.get(kid);
     if (key === undefined) throw new AppError('token_invalid');
-    return key.key;
+    return key.key();
   }
 
   #remember(token: string, claims: SessionClaims): void {

@@ -21,7 +21,6 @@ import { AppError } from './errors.ts';
 import { createErrorRenderer } from './error-response.ts';
 import { createHealth, type HealthCheck } from './health.ts';
 import { frame } from './frame.ts';
-import { limitBody } from './body.ts';
 import { homeRoutes } from './home.ts';
 import { staticRoutes } from './static.ts';
 
@@ -78,8 +77,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const renderError = createErrorRenderer({ logger: deps.logger, assets: deps.assets, basePath });
   const allowedMethods = createAllowedMethods(app);
 
-  app.use(frame({ ...deps, renderError }));
-  app.use(limitBody(deps.bodyLimit ?? 1024 * 1024));
+  app.use(frame({ ...deps, renderError, bodyLimit: deps.bodyLimit ?? 1024 * 1024 }));
 
   app.get('/healthz', createHealth(deps.health ?? [], deps.now ?? (() => performance.now())));
   staticRoutes(app, deps.assets);

@@ -6,19 +6,15 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { AppError } from './errors.ts';
 
-export function limitBody(maxBytes: number): MiddlewareHandler {
-  if (!Number.isInteger(maxBytes) || maxBytes <= 0) throw new Error('limitBody: maxBytes must be a positive integer');
-  const limit = bodyLimit({
+/** Refuses bodies above `maxBytes` (by Content-Length, or while streaming when there is none). */
+export function createBodyLimit(maxBytes: number): MiddlewareHandler {
+  if (!Number.isInteger(maxBytes) || maxBytes <= 0) throw new Error('createBodyLimit: maxBytes must be a positive integer');
+  return bodyLimit({
     maxSize: maxBytes,
     onError: () => {
       throw new AppError('payload_too_large', { message: `The request body is larger than ${formatBytes(maxBytes)}.` });
     },
   });
-  return async function limitRequestBody(c, next) {
-    // GET and HEAD carry no body; skip the work on the hot path.
-    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    return limit(c, next);
-  };
 }
 
 /** Reads a JSON object body: wrong type or broken JSON is `400 bad_request`. */

@@ -1,0 +1,184 @@
+// The benchmark's scenarios. Each one is `{ name, description, run(ctx) }`, and `run` returns
+// `{ rows, details }`: `rows` feed the table (one figure each, app beside bare), `details`
+// go to tests/artifacts/bench.json only.
+//
+// A row: { metric, unit, app: summary, bare: summary | null, goal?: { op: '<=' | '>=', ratio },
+//          warning?: string, noRatio?: true }  — `summary` comes from lib.summarize() over the rounds;
+// run.mjs adds the ratio app/bare (medians) and whether the goal is met.
+//
+// ctx (built by run.mjs):
+//   ctx.quick                    true with --quick: fewer rounds, shorter runs
+//   ctx.start(target, options)   starts 'app' or 'bare' on a fresh port and resolves once it has
+//                                answered 200 (options: env, dataDir, readyPath, watchFor)
+//   ctx.progress(text)           a progress line on stderr
+//   ctx.tmp                      this run's scratch folder (removed at the end)
+//
+// Adding a scenario: push another factory call onto `scenarios` below. For a request that needs
+// a signed-in session, give httpLoad() a `request` function: it runs once against each started
+// server (e.g. POST /api/auth/login) and returns the request to hammer, with its headers.
+import { load, summarize } from './lib.mjs';
+
+/**
+ * Cold start: spawn `node` → first 200 on `path`, app and bare alternately, fresh process each time.
+ */
+export function coldStart({ name = 'cold-start', path = '/healthz', rounds = 15, quickRounds = 3, goalRatio = 1.2 } = {}) {
+  return {
+    name,
+    description: `spawn node → first 200 from GET ${path} (fresh process, stdout piped and drained)`,
+    async run(ctx) {
+      const n = ctx.quick ? quickRounds : rounds;
+      const targets = ['app', 'bare'];
+      // One untimed start of each first: fills the page cache and creates DATA_DIR's files.
+      for (const target of targets) await (await ctx.start(target, { readyPath: path })).stop();
+
+      const ready = { app: [], bare: [] };
+      const accept = { app: [], bare: [] };
+      const rss = { app: [], bare: [] };
+      const listening = [];
+      for (let round = 0; round < n; round += 1) {
+        // ABBA order: a drift in the machine's speed hits both sides alike.
+        for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
+          const server = await ctx.start(target, { readyPath: path, watchFor: target === 'app' ? ' listening' : undefined });
+          try {
+            ready[target].push(server.readyMs);
+            accept[target].push(server.acceptMs);
+            const kib = server.rssKiB();
+            if (kib !== null) rss[target].push(kib / 1024);
+            if (target === 'app' && server.watchedMs !== null) listening.push(server.watchedMs);
+          } finally {
+            await server.stop();
+          }
+        }
+        ctx.progress(`${name}: round ${round + 1}/${n}  app ${ready.app.at(-1).toFixed(1)} ms  bare ${ready.bare.at(-1).toFixed(1)} ms`);
+      }
+
+      const rows = [
+        { metric: 'spawn → first 200', unit: 'ms', app: summarize(ready.app), bare: summarize(ready.bare), goal: { op: '<=', ratio: goalRatio } },
+      ];
+      rows.push({ metric: '  of which: port accepts', unit: 'ms', app: summarize(accept.app), bare: summarize(accept.bare) });
+      const firstRequest = (t) => ready[t].map((ms, i) => ms - accept[t][i]);
+      rows.push({ metric: '  of which: first request', unit: 'ms', app: summarize(firstRequest('app')), bare: summarize(firstRequest('bare')) });
+      if (listening.length > 0) {
+        rows.push({ metric: "  'listening' logged (app)", unit: 'ms', app: summarize(listening), bare: null });
+      }
+      if (rss.app.length > 0 && rss.bare.length > 0) {
+        rows.push({ metric: 'RSS after first 200', unit: 'MiB', app: summarize(rss.app), bare: summarize(rss.bare) });
+      }
+      return { rows, details: { rounds: n, path } };
+    },
+  };
+}
+
+/**
+ * Throughput and latency of one request under concurrent load, app and bare alternately.
+ *
+ * `request` / `bareRequest`: `{ method?, path, headers?, body?, expectStatus? }`, or an async
+ * function `(server, ctx) => that` run once after the server has started (a login, say).
+ * `bareRequest: null` measures the app alone (no baseline, no ratio).
+ */
+export function httpLoad({
+  name,
+  title = name,
+  request,
+  bareRequest = request,
+  connections = 50,
+  pipelining = 1,
+  durationS = 5,
+  warmupS = 1.5,
+  rounds = 5,
+  quick = { durationS: 1, warmupS: 0.3, rounds: 1 },
+  goalRatio,
+  appEnv = {},
+}) {
+  return {
+    name,
+    description: `${title}: autocannon, ${connections} connections, pipelining ${pipelining}`,
+    async run(ctx) {
+      const plan = ctx.quick ? { durationS, warmupS, rounds, ...quick } : { durationS, warmupS, rounds };
+      const sides = bareRequest === null ? ['app'] : ['app', 'bare'];
+      const servers = {};
+      const requests = {};
+      const runs = { app: [], bare: [] };
+      try {
+        for (const side of sides) {
+          servers[side] = await ctx.start(side, side === 'app' ? { env: appEnv } : {});
+          const spec = side === 'app' ? request : bareRequest;
+          requests[side] = typeof spec === 'function' ? await spec(servers[side], ctx) : spec;
+        }
+        const hit = (side, seconds) => {
+          const { path, ...rest } = requests[side];
+          return load({ url: servers[side].url(path), connections, pipelining, durationS: seconds, ...rest });
+        };
+        for (const side of sides) await hit(side, plan.warmupS);
+
+        for (let round = 0; round < plan.rounds; round += 1) {
+          for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+            const server = servers[side];
+            const logBefore = server.stdout.bytes;
+            const cpuBefore = server.cpuMs();
+            const result = await hit(side, plan.durationS);
+            result.stdoutBytes = server.stdout.bytes - logBefore;
+            // Server CPU per request: unlike req/s, not capped by the load generator sharing the cores.
+            const cpuAfter = server.cpuMs();
+            result.cpuUsPerRequest = cpuBefore === null || result.requests === 0 ? NaN : ((cpuAfter - cpuBefore) * 1000) / result.requests;
+            // Below ~95 % the server was not saturated: starved by other processes, or client-bound.
+            result.serverBusyPercent = cpuBefore === null ? NaN : ((cpuAfter - cpuBefore) * 100) / (result.durationS * 1000);
+            runs[side].push(result);
+          }
+          const line = sides.map((side) => `${side} ${Math.round(runs[side].at(-1).rps)} req/s`).join('  ');
+          ctx.progress(`${name}: round ${round + 1}/${plan.rounds}  ${line}`);
+        }
+      } finally {
+        await Promise.all(Object.values(servers).map((server) => server.stop()));
+      }
+
+      const pick = (side, key) => (runs[side].length > 0 ? summarize(runs[side].map((r) => r[key])) : null);
+      const warning = problems(runs);
+      const rows = [
+        {
+          metric: 'throughput',
+          unit: 'req/s',
+          app: pick('app', 'rps'),
+          bare: pick('bare', 'rps'),
+          goal: goalRatio === undefined ? undefined : { op: '>=', ratio: goalRatio },
+          warning,
+        },
+        { metric: 'server CPU per request', unit: 'µs', app: pick('app', 'cpuUsPerRequest'), bare: pick('bare', 'cpuUsPerRequest') },
+        { metric: 'server CPU busy (of 1 core)', unit: '%', app: pick('app', 'serverBusyPercent'), bare: pick('bare', 'serverBusyPercent'), noRatio: true },
+        { metric: 'latency p95', unit: 'ms', app: pick('app', 'p95'), bare: pick('bare', 'p95') },
+        { metric: 'latency p99', unit: 'ms', app: pick('app', 'p99'), bare: pick('bare', 'p99') },
+      ];
+      return { rows, details: { ...plan, connections, pipelining, runs } };
+    },
+  };
+}
+
+/** Anything but the expected status, socket errors or timeouts make a throughput figure suspect. */
+function problems(runs) {
+  const parts = [];
+  for (const [side, list] of Object.entries(runs)) {
+    const unexpected = list.reduce((sum, r) => sum + r.unexpected, 0);
+    const errors = list.reduce((sum, r) => sum + r.errors + r.timeouts, 0);
+    if (unexpected > 0) {
+      const statuses = {};
+      for (const r of list) for (const [code, count] of Object.entries(r.statuses)) statuses[code] = (statuses[code] ?? 0) + count;
+      parts.push(`${side} statuses ${JSON.stringify(statuses)}`);
+    }
+    if (errors > 0) parts.push(`${side} ${errors} socket errors/timeouts`);
+  }
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+export const scenarios = [
+  coldStart({ name: 'cold-start', path: '/healthz', rounds: 15, quickRounds: 3, goalRatio: 1.2 }),
+  httpLoad({
+    name: 'healthz',
+    title: 'GET /healthz under load',
+    request: { path: '/healthz' },
+    connections: 50,
+    durationS: 5,
+    warmupS: 1.5,
+    rounds: 5,
+    goalRatio: 0.85,
+  }),
+];
