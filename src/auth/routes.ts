@@ -23,7 +23,7 @@ export interface AuthRouteDeps {
 /** A `next` that stays inside the app: no scheme, no `//host`, no backslash tricks. */
 export function safeNext(next: unknown, basePath: string): string {
   const home = `${basePath}/`;
-  if (typeof next !== 'string' || next.length > 500) return home;
+  if (typeof next !== 'string' || next === '' || next.length > 500) return home;
   if (!next.startsWith(home) && next !== basePath) return home;
   if (/[\\\s]|\/\//.test(next) || next.includes('/..')) return home;
   return next;
@@ -68,7 +68,7 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
       if (input.form && error instanceof AppError && error.code === 'invalid_credentials') {
         return c.redirect(`${deps.basePath}/login?error=invalid_credentials`, 303);
       }
-      throw error;
+      throw withChallenge(error);
     }
     setSessionCookies(c, cookies, { access: issued.access.token, refresh: issued.refresh.token, csrf: issued.csrf, maxAge });
     if (input.form) return c.redirect(safeNext(input.next, deps.basePath), 303);
@@ -77,10 +77,11 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
 
   app.post('/api/auth/refresh', async function refresh(c) {
     assertSameOrigin(c);
-    const token = readCookie(c, cookies.names.refresh);
-    if (token === undefined) throw withChallenge(new AppError('token_missing'));
     let claims: SessionClaims;
     try {
+      // Inside the try: conflicting refresh cookies are a token_invalid that needs its challenge too.
+      const token = readCookie(c, cookies.names.refresh);
+      if (token === undefined) throw new AppError('token_missing');
       claims = await tokens.verify(token, 'refresh');
     } catch (error) {
       throw withChallenge(error);
@@ -91,6 +92,9 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
       issued = await service.refresh(claims, deps.clientAddress(c));
     } catch (error) {
       clearSessionCookies(c, cookies);
+      // Hono drops headers set before a throw unless the response object already exists; create
+      // it, so the error response inherits the clearing cookies (a dead session must not linger).
+      void c.res;
       throw withChallenge(error);
     }
     setSessionCookies(c, cookies, { access: issued.access.token, refresh: issued.refresh.token, csrf: issued.csrf, maxAge });
@@ -101,7 +105,12 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
   app.post('/api/auth/logout', async function logout(c) {
     assertSameOrigin(c);
     const verify = async (name: string, type: 'access' | 'refresh'): Promise<SessionClaims | undefined> => {
-      const token = readCookie(c, name);
+      let token: string | undefined;
+      try {
+        token = readCookie(c, name);
+      } catch (error) {
+        throw withChallenge(error); // conflicting cookies: which session to end is unknowable
+      }
       if (token === undefined) return undefined;
       return tokens.verify(token, type, { allowExpired: true }).catch(() => undefined);
     };

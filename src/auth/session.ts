@@ -32,6 +32,7 @@ export interface SessionDeps {
 }
 
 const CHALLENGE: Readonly<Record<string, string>> = {
+  invalid_credentials: 'Bearer realm="dashboard"',
   token_missing: 'Bearer realm="dashboard"',
   token_expired: 'Bearer realm="dashboard", error="invalid_token", error_description="expired"',
   token_invalid: 'Bearer realm="dashboard", error="invalid_token"',
