@@ -20,6 +20,9 @@ import { createAuthService } from './auth/service.ts';
 import { TokenService } from './auth/tokens.ts';
 import { bootstrapAdmin } from './auth/bootstrap.ts';
 import { openStore } from './store/open.ts';
+import { createFileStore } from './ratelimit/file-store.ts';
+import { createLimiter } from './ratelimit/limiter.ts';
+import { createMemoryStore } from './ratelimit/memory-store.ts';
 import { createLogger, type Logger } from './log/index.ts';
 
 declare const PhusionPassenger: { on(event: 'exit', listener: () => void): void } | undefined;
@@ -68,6 +71,12 @@ export function start(options: StartOptions): Running | undefined {
     refreshTtl: config.refreshTokenTtl,
     now,
   });
+  const clientAddress = createClientAddress(config.trustProxy);
+  const limiter = createLimiter({
+    store: config.rateLimitStorage.kind === 'memory' ? createMemoryStore() : createFileStore({ dir: config.rateLimitStorage.dir }),
+    failMode: config.rateLimitFail,
+    logger,
+  });
   const app = createApp({
     config,
     logger,
@@ -79,7 +88,13 @@ export function start(options: StartOptions): Running | undefined {
       tokens,
       store,
       cookies: cookiePolicy(config),
-      clientAddress: createClientAddress(config.trustProxy),
+      clientAddress,
+    },
+    rateLimit: {
+      limiter,
+      defaultRule: { name: 'default', windows: config.rateLimitDefault },
+      loginRule: { name: 'login', windows: config.rateLimitLogin },
+      clientAddress,
     },
   });
 

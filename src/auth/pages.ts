@@ -16,6 +16,7 @@ export interface PageDeps extends SessionDeps {
 
 const MESSAGES: Readonly<Record<string, string>> = {
   invalid_credentials: 'The username or password is not right.',
+  rate_limited: 'Too many sign-in attempts. Please wait a minute before trying again.',
   signed_out: 'You have signed out.',
   expired: 'Your session has ended. Please sign in again.',
 };

@@ -9,7 +9,9 @@ import { assertCsrfMatches, assertSameOrigin, presentedCsrf } from './csrf.ts';
 import type { AuthService, IssuedTokens } from './service.ts';
 import { requireSession, withChallenge } from './session.ts';
 import type { SessionClaims, TokenService } from './tokens.ts';
-import type { Store } from '../store/index.ts';
+import { addressKey, type Limiter } from '../ratelimit/limiter.ts';
+import type { Rule } from '../ratelimit/store.ts';
+import { usernameKey, type Store } from '../store/index.ts';
 
 export interface AuthRouteDeps {
   readonly service: AuthService;
@@ -18,6 +20,8 @@ export interface AuthRouteDeps {
   readonly cookies: CookiePolicy;
   readonly clientAddress: ClientAddress;
   readonly basePath: string;
+  /** Sign-in limits: per address and per username (RATE_LIMIT_LOGIN). */
+  readonly limits?: { readonly limiter: Limiter; readonly login: Rule };
 }
 
 /** A `next` that stays inside the app: no scheme, no `//host`, no backslash tricks. */
@@ -60,13 +64,20 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
   app.post('/api/auth/login', async function login(c) {
     assertSameOrigin(c);
     const input = await readCredentials(c);
+    const ip = deps.clientAddress(c);
     let issued: IssuedTokens;
     try {
-      issued = await service.login({ username: input.username, password: input.password, ip: deps.clientAddress(c) });
+      if (deps.limits !== undefined) {
+        const { limiter, login } = deps.limits;
+        // Per username (spread-out guessing at one account), then per address (one source guessing many).
+        await limiter.check(c, { ...login, name: 'login-user' }, `user:${usernameKey(input.username)}`);
+        await limiter.check(c, login, `ip:${addressKey(ip)}`);
+      }
+      issued = await service.login({ username: input.username, password: input.password, ip });
     } catch (error) {
       // A browser without JavaScript posted the form: send it back to the page with the error.
-      if (input.form && error instanceof AppError && error.code === 'invalid_credentials') {
-        return c.redirect(`${deps.basePath}/login?error=invalid_credentials`, 303);
+      if (input.form && error instanceof AppError && (error.code === 'invalid_credentials' || error.code === 'rate_limited')) {
+        return c.redirect(`${deps.basePath}/login?error=${error.code}`, 303);
       }
       throw withChallenge(error);
     }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../http/errors.ts';
 import type { AuditEntry, Store, UserWithHash } from '../store/index.ts';
+import { lockoutKeys, waitSeconds } from '../bot/lockout.ts';
 import { hashPassword, needsRehash, verifyPassword } from './password.ts';
 import type { SessionUser } from './session.ts';
 import type { SessionClaims, TokenService } from './tokens.ts';
@@ -48,19 +49,34 @@ export function createAuthService(deps: AuthServiceDeps) {
 
   return {
     async login(input: { username: string; password: string; ip: string }): Promise<IssuedTokens> {
+      const keys = lockoutKeys(input.username, input.ip);
+      const wait = waitSeconds(await store.loginFailures([keys.pair, keys.user]), keys, now());
+      if (wait > 0) {
+        // Checked before the password: a locked-out guess costs no scrypt, and says nothing about the account.
+        throw new AppError('rate_limited', {
+          message: 'Too many failed sign-in attempts. Please wait a moment before trying again.',
+          headers: { 'Retry-After': String(wait) },
+          details: { retryAfter: wait },
+        });
+      }
       const user = await store.userByUsername(input.username);
       // Always verify, even with no user: the time taken must not reveal which usernames exist.
       const ok = await verifyPassword(input.password, user?.passwordHash);
       const audit = { action: 'login', actor: input.username.slice(0, 100), ip: input.ip };
       if (!ok || user === undefined || user.disabled) {
-        await store.audit({ ...audit, actorId: user?.id ?? null, outcome: 'failure', detail: user?.disabled ? 'disabled' : 'bad credentials' });
+        await store.recordLoginFailure([keys.pair, keys.user], {
+          ...audit,
+          actorId: user?.id ?? null,
+          outcome: 'failure',
+          detail: user?.disabled ? 'disabled' : 'bad credentials',
+        });
         throw new AppError('invalid_credentials');
       }
       const family = { id: randomId(), csrf: randomId(), refreshJti: randomId(), refreshExp: now() + tokens.refreshTtl };
       const rehash = user.passwordHash !== null && needsRehash(user.passwordHash) ? await hashPassword(input.password) : undefined;
       await store.startSession(
         { id: family.id, userId: user.id, csrf: family.csrf, jti: family.refreshJti, expiresAt: family.refreshExp },
-        { userId: user.id, ...(rehash === undefined ? {} : { passwordHash: rehash }) },
+        { userId: user.id, clearFailures: [keys.pair, keys.user], ...(rehash === undefined ? {} : { passwordHash: rehash }) },
         { ...audit, actor: user.username, actorId: user.id, outcome: 'success', detail: rehash === undefined ? null : 'password hash upgraded' },
       );
       return issue(user, family);

@@ -12,6 +12,8 @@ import type { AuthService } from '../auth/service.ts';
 import type { Session } from '../auth/session.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Store } from '../store/index.ts';
+import { addressKey, type Limiter } from '../ratelimit/limiter.ts';
+import type { Rule } from '../ratelimit/store.ts';
 import type { ClientAddress } from './client-ip.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -38,6 +40,15 @@ export interface AppDeps {
   readonly bodyLimit?: number;
   /** Sign-in: routes, pages, sessions. Without it the app serves only health, assets and a status page. */
   readonly auth?: AuthDeps;
+  /** Request limits: the default per client address on every route (but health and assets), and sign-in's. */
+  readonly rateLimit?: RateLimitDeps;
+}
+
+export interface RateLimitDeps {
+  readonly limiter: Limiter;
+  readonly defaultRule: Rule;
+  readonly loginRule: Rule;
+  readonly clientAddress: ClientAddress;
 }
 
 export interface AuthDeps {
@@ -78,12 +89,22 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const allowedMethods = createAllowedMethods(app);
 
   app.use(frame({ ...deps, renderError, bodyLimit: deps.bodyLimit ?? 1024 * 1024 }));
+  if (deps.rateLimit !== undefined) {
+    const { limiter, defaultRule, clientAddress } = deps.rateLimit;
+    // Monitoring and cached assets are exempt: limiting them protects nothing and breaks pages.
+    const exempt = (c: AppContext): boolean => c.req.path === '/healthz' || c.req.path.startsWith('/assets/');
+    app.use(limiter.middleware(defaultRule, (c) => `ip:${addressKey(clientAddress(c))}`, exempt));
+  }
 
   app.get('/healthz', createHealth(deps.health ?? [], deps.now ?? (() => performance.now())));
   staticRoutes(app, deps.assets);
   if (deps.auth === undefined) homeRoutes(app, { assets: deps.assets, basePath });
   else {
-    authRoutes(app, { ...deps.auth, basePath });
+    authRoutes(app, {
+      ...deps.auth,
+      basePath,
+      ...(deps.rateLimit === undefined ? {} : { limits: { limiter: deps.rateLimit.limiter, login: deps.rateLimit.loginRule } }),
+    });
     authPages(app, { ...deps.auth, assets: deps.assets, basePath });
   }
 

@@ -5,6 +5,7 @@
  */
 import { insertAudit, listAudit, purgeAudit, type AuditEntry, type AuditFilter, type AuditRecord } from './audit.ts';
 import type { DatabaseFile } from './db-file.ts';
+import { addFailure, clearFailures, failureCounts, purgeFailures, type FailureCount } from './lockout.ts';
 import type { Query } from './query.ts';
 import {
   insertFamily,
@@ -34,6 +35,7 @@ import {
 } from './users.ts';
 
 export type { AuditEntry, AuditFilter, AuditRecord } from './audit.ts';
+export type { FailureCount } from './lockout.ts';
 export type { RotateOutcome, SessionState } from './sessions.ts';
 export type { NewUser, Role, User, UserChanges, UserWithHash } from './users.ts';
 export { UserExistsError, usernameKey } from './users.ts';
@@ -53,17 +55,20 @@ export interface Store {
   countUsers(): Promise<number>;
   sessionState(userId: number, jti: string, familyId: string): Promise<SessionState | undefined>;
   listAudit(filter: AuditFilter): Promise<AuditRecord[]>;
+  loginFailures(keys: readonly string[]): Promise<Map<string, FailureCount>>;
+  /** A failed sign-in: counts it against `keys` and audits it, in one write. */
+  recordLoginFailure(keys: readonly string[], audit: AuditEntry): Promise<void>;
 
   createUser(user: NewUser, audit?: AuditEntry): Promise<User>;
   /** Creates the first admin only if there is no user at all (several processes may try at once). */
   createFirstUser(user: NewUser, audit?: AuditEntry): Promise<User | undefined>;
   updateUser(id: number, changes: UserChanges, audit?: AuditEntry): Promise<User | undefined>;
-  startSession(family: NewFamily, login: { userId: number; passwordHash?: string }, audit?: AuditEntry): Promise<void>;
+  startSession(family: NewFamily, login: { userId: number; passwordHash?: string; clearFailures?: readonly string[] }, audit?: AuditEntry): Promise<void>;
   rotateSession(request: RotateRequest, audit: (outcome: RotateOutcome) => AuditEntry | undefined): Promise<RotateOutcome>;
   endSession(session: { familyId: string; accessJti?: string; accessExpiresAt?: number }, audit?: AuditEntry): Promise<void>;
   endAllSessions(userId: number, audit?: AuditEntry): Promise<User | undefined>;
   audit(entry: AuditEntry): Promise<void>;
-  purge(): Promise<{ revocations: number; families: number; audit: number }>;
+  purge(): Promise<{ revocations: number; families: number; audit: number; failures: number }>;
 }
 
 export function createStore(file: DatabaseFile, now: Clock): Store {
@@ -87,6 +92,12 @@ export function createStore(file: DatabaseFile, now: Clock): Store {
     countUsers: () => file.read((q) => countUsers(q)),
     sessionState: (userId, jti, familyId) => file.read((q) => sessionState(q, userId, jti, familyId)),
     listAudit: (filter) => file.read((q) => listAudit(q, filter)),
+    loginFailures: (keys) => file.read((q) => failureCounts(q, keys)),
+    recordLoginFailure: (keys, audit) =>
+      write((q) => {
+        addFailure(q, keys, now());
+        insertAudit(q, audit, now());
+      }),
 
     createUser: (user, audit) =>
       write((q) => {
@@ -111,6 +122,7 @@ export function createStore(file: DatabaseFile, now: Clock): Store {
     startSession: (family, login, audit) =>
       write((q) => {
         insertFamily(q, family, now());
+        if (login.clearFailures !== undefined) clearFailures(q, login.clearFailures);
         updateUser(q, login.userId, { lastLoginAt: now(), ...(login.passwordHash === undefined ? {} : { passwordHash: login.passwordHash }) }, now());
         if (audit !== undefined) insertAudit(q, audit, now());
       }),
@@ -141,7 +153,7 @@ export function createStore(file: DatabaseFile, now: Clock): Store {
     purge: () =>
       file.write((q) => {
         const removed = purgeExpired(q, now());
-        return { ...removed, audit: purgeAudit(q, now()) };
+        return { ...removed, audit: purgeAudit(q, now()), failures: purgeFailures(q, now()) };
       }),
   };
   return store;

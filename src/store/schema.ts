@@ -67,4 +67,17 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    up(q) {
+      q.exec(`
+        -- Consecutive failed sign-ins per "username|address" pair and per username (lockout).
+        CREATE TABLE login_failures (
+          key TEXT PRIMARY KEY,
+          failures INTEGER NOT NULL,
+          last_failure_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];

@@ -1,0 +1,82 @@
+/**
+ * Applying rules to requests: the client-address key (IPv6 grouped by /64, since one
+ * subscriber usually holds a whole /64), the store's decision, the headers, and what to do
+ * when the store itself fails: RATE_LIMIT_FAIL=open serves the request and warns once a
+ * minute; `closed` answers 503.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Context, MiddlewareHandler } from 'hono';
+import { isIPv6 } from 'node:net';
+import { AppError } from '../http/errors.ts';
+import type { Logger } from '../log/index.ts';
+import { rateLimitHeaders } from './headers.ts';
+import type { Decision, RateLimitStore, Rule } from './store.ts';
+
+export interface LimiterDeps {
+  readonly store: RateLimitStore;
+  readonly failMode: 'open' | 'closed';
+  readonly logger: Logger;
+  /** Epoch milliseconds. */
+  readonly now?: () => number;
+}
+
+export interface Limiter {
+  /** Counts one request; sets the headers; throws `rate_limited` (429) when refused. */
+  check(c: Context, rule: Rule, key: string): Promise<Decision | undefined>;
+  /** Middleware limiting every request by `key(c)`; `skip(c)` exempts a request. */
+  middleware(rule: Rule, key: (c: Context) => string, skip?: (c: Context) => boolean): MiddlewareHandler;
+}
+
+/** The address a limit is keyed by: IPv4 as is, IPv6 by its /64 network. */
+export function addressKey(address: string): string {
+  if (!isIPv6(address)) return address;
+  const [head, tail] = address.split('::') as [string, string | undefined];
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(':')}::/64`;
+}
+
+const WARN_EVERY_MS = 60_000;
+
+export function createLimiter(deps: LimiterDeps): Limiter {
+  const now = deps.now ?? Date.now;
+  let warnedAt = -Infinity;
+
+  async function check(c: Context, rule: Rule, key: string): Promise<Decision | undefined> {
+    const at = now();
+    let decision: Decision;
+    try {
+      decision = await deps.store.consume(key, rule, at);
+    } catch (error) {
+      if (at - warnedAt >= WARN_EVERY_MS) {
+        warnedAt = at;
+        deps.logger.warn(`rate limiting is ${deps.failMode === 'open' ? 'OFF (failing open)' : 'refusing requests (failing closed)'}: its storage failed`, {
+          error: error instanceof Error ? error.message : 'unknown',
+        });
+      }
+      if (deps.failMode === 'closed') throw new AppError('unavailable', { headers: { 'Retry-After': '30' }, cause: error });
+      return undefined;
+    }
+    const headers = rateLimitHeaders(rule, decision, at);
+    if (!decision.allowed) throw new AppError('rate_limited', { headers, details: { retryAfter: decision.retryAfter } });
+    // Straight onto Node's response when there is one (see http/frame.ts): it keeps the
+    // handler's response on @hono/node-server's fast path.
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    for (const [name, value] of Object.entries(headers)) {
+      if (outgoing !== undefined && typeof outgoing.setHeader === 'function') outgoing.setHeader(name, value);
+      else c.header(name, value);
+    }
+    return decision;
+  }
+
+  return {
+    check,
+    middleware(rule, key, skip) {
+      return async function rateLimited(c, next) {
+        if (skip === undefined || !skip(c)) await check(c, rule, key(c));
+        await next();
+      };
+    },
+  };
+}
