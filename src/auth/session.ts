@@ -52,13 +52,11 @@ export async function authenticate(c: Context, deps: SessionDeps): Promise<Sessi
   if (token === undefined) throw new AppError('token_missing');
   const claims = await deps.tokens.verify(token, 'access');
   const state = await deps.store.sessionState(Number(claims.sub), claims.jti, claims.fam);
-  if (state === undefined || state.disabled || state.jtiRevoked || state.familyRevoked || state.sessionVersion !== claims.sv) {
+  if (state === undefined || state.user.disabled || state.jtiRevoked || state.familyRevoked || state.user.sessionVersion !== claims.sv) {
     throw new AppError('token_revoked');
   }
-  return {
-    claims,
-    user: { id: state.userId, username: state.username, displayName: state.displayName, email: state.email, role: state.role },
-  };
+  const { user } = state;
+  return { claims, user: { id: user.id, username: user.username, displayName: user.displayName, email: user.email, role: user.role } };
 }
 
 /** API routes: 401 with a code the client acts on; CSRF on every state-changing method. */

@@ -4,6 +4,7 @@
  * refresh token.
  */
 import type { Query } from './query.ts';
+import { USER_COLUMNS, publicUser, toUser, type User, type UserRow } from './users.ts';
 
 export interface NewFamily {
   readonly id: string;
@@ -95,46 +96,20 @@ export function purgeExpired(q: Query, now: number): { revocations: number; fami
 }
 
 export interface SessionState {
-  readonly userId: number;
-  readonly username: string;
-  readonly displayName: string;
-  readonly email: string | null;
-  readonly role: 'admin' | 'member';
-  readonly disabled: boolean;
-  readonly sessionVersion: number;
+  readonly user: User;
   readonly jtiRevoked: boolean;
   readonly familyRevoked: boolean;
 }
 
 /** Everything an authenticated request must check, in one statement (the hot path). */
 export function sessionState(q: Query, userId: number, jti: string, familyId: string): SessionState | undefined {
-  const row = q.get<{
-    id: number;
-    username: string;
-    display_name: string;
-    email: string | null;
-    role: string;
-    disabled: number;
-    session_version: number;
-    jti_revoked: number;
-    family_ok: number;
-  }>(
-    `SELECT u.id, u.username, u.display_name, u.email, u.role, u.disabled, u.session_version,
+  const row = q.get<UserRow & { jti_revoked: number; family_ok: number }>(
+    `SELECT ${USER_COLUMNS},
             EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?) AS jti_revoked,
             EXISTS (SELECT 1 FROM refresh_families WHERE id = ? AND revoked_at IS NULL) AS family_ok
-       FROM users u WHERE u.id = ?`,
+       FROM users WHERE id = ?`,
     [jti, familyId, userId],
   );
   if (row === undefined) return undefined;
-  return {
-    userId: row.id,
-    username: row.username,
-    displayName: row.display_name,
-    email: row.email,
-    role: row.role === 'admin' ? 'admin' : 'member',
-    disabled: row.disabled !== 0,
-    sessionVersion: row.session_version,
-    jtiRevoked: row.jti_revoked !== 0,
-    familyRevoked: row.family_ok === 0,
-  };
+  return { user: publicUser(toUser(row)), jtiRevoked: row.jti_revoked !== 0, familyRevoked: row.family_ok === 0 };
 }

@@ -42,10 +42,10 @@ export function usernameKey(username: string): string {
   return username.normalize('NFKC').toLowerCase();
 }
 
-const COLUMNS =
+export const USER_COLUMNS =
   'id, username, display_name, email, role, disabled, session_version, source, created_at, updated_at, last_login_at, password_hash';
 
-type UserRow = {
+export type UserRow = {
   id: number;
   username: string;
   display_name: string;
@@ -84,17 +84,17 @@ export function publicUser(user: UserWithHash): User {
 }
 
 export function findUserByUsername(q: Query, username: string): UserWithHash | undefined {
-  const row = q.get<UserRow>(`SELECT ${COLUMNS} FROM users WHERE username_key = ?`, [usernameKey(username)]);
+  const row = q.get<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE username_key = ?`, [usernameKey(username)]);
   return row === undefined ? undefined : toUser(row);
 }
 
 export function findUserById(q: Query, id: number): UserWithHash | undefined {
-  const row = q.get<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = ?`, [id]);
+  const row = q.get<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`, [id]);
   return row === undefined ? undefined : toUser(row);
 }
 
 export function listUsers(q: Query): User[] {
-  return q.all<UserRow>(`SELECT ${COLUMNS} FROM users ORDER BY username_key`).map((row) => publicUser(toUser(row)));
+  return q.all<UserRow>(`SELECT ${USER_COLUMNS} FROM users ORDER BY username_key`).map((row) => publicUser(toUser(row)));
 }
 
 export function countUsers(q: Query): number {
