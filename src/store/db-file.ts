@@ -72,6 +72,7 @@ export class DatabaseFile {
   /** Why the last attempt to open failed (for /healthz); undefined once open. */
   lastOpenError: string | undefined;
   #flushing = false;
+  #persisting = false; // while this process replaces the file under the lock (see #current)
 
   constructor(options: DatabaseFileOptions) {
     this.#options = options;
@@ -142,6 +143,9 @@ export class DatabaseFile {
 
   /** The database as the file holds it now, reloaded if another process replaced it. */
   #current(): Loaded {
+    // Mid-write the file is the version in memory or the one being renamed in from it: a read
+    // that reloaded here would close the connection #persist is about to keep.
+    if (this.#persisting && this.#loaded !== undefined) return this.#loaded;
     let info: BigIntStats | undefined;
     try {
       info = statSync(this.#options.file, { bigint: true });
@@ -267,12 +271,14 @@ export class DatabaseFile {
       this.#options.logger.error('database write failed', { file: this.#options.file, error: errorCode(error) });
       for (const op of batch) op.reject(failure);
     } finally {
+      this.#persisting = false;
       await held.release().catch(() => undefined);
     }
   }
 
   async #persist(): Promise<void> {
     const loaded = this.#loaded!;
+    this.#persisting = true; // cleared by #commit, in the same turn as the update below
     const written = await writeAtomically(this.#fs, this.#options.file, loaded.query.export());
     // The renamed file is the version now in memory: hold it, as a load would.
     this.#loaded?.hold?.close();

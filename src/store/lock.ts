@@ -45,14 +45,18 @@ export interface HeldLock {
 const HOST = hostname();
 let selfStart: string | undefined;
 
-export function processStart(pid: number): string {
+/** /proc/PID/stat from field 3 (the state) on, counted after the command name (which may hold spaces). */
+function procStat(pid: number): string[] {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22, counted after the command name (which may hold spaces) in parentheses.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return '';
+    return [];
   }
+}
+
+export function processStart(pid: number): string {
+  return procStat(pid)[19] ?? ''; // field 22
 }
 
 export function defaultIsAlive(owner: LockOwner): boolean {
@@ -61,7 +65,10 @@ export function defaultIsAlive(owner: LockOwner): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
   }
-  const start = processStart(owner.pid);
+  const fields = procStat(owner.pid);
+  // A zombie (killed, not yet reaped by a parent that may never call wait) holds nothing.
+  if (fields[0] === 'Z') return false;
+  const start = fields[19] ?? '';
   return owner.start === '' || start === '' || start === owner.start;
 }
 
@@ -110,20 +117,23 @@ export function createFileLock(path: string, options: FileLockOptions = {}) {
     return !isAlive(found.owner);
   }
 
-  /** Removes the lock only if it still is the stale one we saw, holding the breaker meanwhile. */
-  async function breakStale(seen: LockOwner | undefined): Promise<void> {
+  /**
+   * Removes the lock only if it still is the stale one we saw, holding the breaker meanwhile.
+   * False when nothing changed (another process holds the breaker): the caller then waits and
+   * minds its deadline instead of spinning.
+   */
+  async function breakStale(seen: LockOwner | undefined): Promise<boolean> {
     const breaker = `${path}.break`;
     const owner = me();
+    const removed = (file: string): Promise<boolean> => unlink(file).then(() => true, () => false);
     if (!(await tryCreate(breaker, owner))) {
       const other = await readOwner(breaker);
-      if (other !== undefined && (other.ageMs > breakerStaleMs || stale(other, breakerStaleMs))) {
-        await unlink(breaker).catch(() => undefined);
-      }
-      return;
+      if (other === undefined) return true;
+      return (other.ageMs > breakerStaleMs || stale(other, breakerStaleMs)) && removed(breaker);
     }
     try {
       const now = await readOwner(path);
-      if (now !== undefined && now.owner?.token === seen?.token) await unlink(path).catch(() => undefined);
+      return now === undefined || now.owner?.token !== seen?.token || (await removed(path));
     } finally {
       await unlink(breaker).catch(() => undefined);
     }
@@ -147,10 +157,7 @@ export function createFileLock(path: string, options: FileLockOptions = {}) {
           };
         }
         const found = await readOwner(path);
-        if (found !== undefined && stale(found, foreignStaleMs)) {
-          await breakStale(found.owner);
-          continue;
-        }
+        if (found !== undefined && stale(found, foreignStaleMs) && (await breakStale(found.owner))) continue;
         if (Date.now() >= deadline) throw new LockTimeoutError(path, timeoutMs);
         await new Promise((resolve) => setTimeout(resolve, wait));
         wait = Math.min(wait * 2, 25);

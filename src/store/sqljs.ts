@@ -36,11 +36,21 @@ export function createSqlJsLoader(options: { wasmPath: string; now?: () => numbe
     // sql.js's JavaScript half sits beside its WASM (dist/ in a release, node_modules/sql.js/dist
     // in development) and is required only now: keeping its 80 KB out of the server bundle
     // keeps it out of every cold start.
-    const initSqlJs = require(path.join(path.dirname(options.wasmPath), 'sql-wasm.js')) as typeof import('sql.js');
+    const script = path.join(path.dirname(options.wasmPath), 'sql-wasm.js');
+    let initSqlJs: typeof import('sql.js');
+    try {
+      initSqlJs = require(script) as typeof import('sql.js');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new StoreUnavailableError(`sql.js cannot be loaded (${code}): reinstall dist/sql-wasm.js`, { cause: error });
+    }
     try {
       // The type wants an ArrayBuffer-backed view; readFile gives exactly that at run time.
       return await initSqlJs({ wasmBinary: wasmBinary as unknown as ArrayBuffer });
     } catch (error) {
+      // sql.js keeps its first initialisation, failed or not, for good: drop the module so that
+      // the next attempt (after the file is replaced) starts afresh.
+      delete require.cache[require.resolve(script)];
       throw new StoreUnavailableError('the SQLite WASM file is damaged: reinstall dist/sql-wasm.wasm', { cause: error });
     }
   };
