@@ -18,7 +18,11 @@ export function rateLimitHeaders(rule: Rule, decision: Decision, now: number): R
   const current = decision.windows
     .map((w, i) => `"${names[i]}";r=${w.remaining};t=${Math.max(0, Math.ceil((w.resetAt - now) / 1000))}`)
     .join(', ');
-  const tightest = decision.windows.find((w) => w.resetAt === decision.resetAt && (decision.allowed || !w.allowed)) ?? decision.windows[0]!;
+  // The window decide() chose: windows can share a reset (a minute and an hour end together),
+  // so match the remaining count too, or Limit and Remaining would describe different windows.
+  const tightest =
+    decision.windows.find((w) => w.resetAt === decision.resetAt && (decision.allowed ? w.remaining === decision.remaining : !w.allowed)) ??
+    decision.windows[0]!;
   const headers: Record<string, string> = {
     'RateLimit-Policy': policy,
     RateLimit: current,

@@ -30,7 +30,8 @@ export interface Limiter {
 /** The address a limit is keyed by: IPv4 as is, IPv6 by its /64 network. */
 export function addressKey(address: string): string {
   if (!isIPv6(address)) return address;
-  const [head, tail] = address.split('::') as [string, string | undefined];
+  // An embedded IPv4 tail (`::5:1.2.3.4`) fills two groups: count it as two.
+  const [head, tail] = address.replace(/:(\d+)\.(\d+)\.(\d+)\.(\d+)$/, ':0:0').split('::') as [string, string | undefined];
   const left = head === '' ? [] : head.split(':');
   const right = tail === undefined || tail === '' ? [] : tail.split(':');
   const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
@@ -55,7 +56,9 @@ export function createLimiter(deps: LimiterDeps): Limiter {
           error: error instanceof Error ? error.message : 'unknown',
         });
       }
-      if (deps.failMode === 'closed') throw new AppError('unavailable', { headers: { 'Retry-After': '30' }, cause: error });
+      // No `cause`: the error page would log it on every request, and the warning above is
+      // already rate-limited (a broken disk must not also flood the error log).
+      if (deps.failMode === 'closed') throw new AppError('unavailable', { headers: { 'Retry-After': '30' } });
       return undefined;
     }
     const headers = rateLimitHeaders(rule, decision, at);

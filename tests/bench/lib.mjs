@@ -60,6 +60,13 @@ export function killAll() {
   live.clear();
 }
 
+/** Registers a child process that is not a server (a bench worker) so that killAll() ends it too. */
+export function track(child) {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -305,6 +312,7 @@ const UNITS = {
   'µs': (v) => `${v.toFixed(1)} µs`,
   '%': (v) => `${v.toFixed(0)} %`,
   MiB: (v) => `${v.toFixed(1)} MiB`,
+  'ops/s': (v) => `${Math.round(v).toLocaleString('en-US')} ops/s`,
   count: (v) => `${Math.round(v)}`,
 };
 
@@ -319,15 +327,18 @@ function formatRange(summary, unit) {
   return `${short(summary.min)}–${short(summary.max)}`;
 }
 
-/** "≤ 1.20×" / "≥ 0.85×" */
-export function formatGoal(goal) {
+/** "≤ 1.20×" / "≥ 0.85×" for a goal on the ratio; "≥ 100,000 ops/s" for one on the app's own figure (`value`). */
+export function formatGoal(goal, unit) {
   if (!goal) return '';
-  return `${goal.op === '<=' ? '≤' : '≥'} ${goal.ratio.toFixed(2)}×`;
+  const op = goal.op === '<=' ? '≤' : '≥';
+  return goal.value === undefined ? `${op} ${goal.ratio.toFixed(2)}×` : `${op} ${formatValue(goal.value, unit)}`;
 }
 
 export function judge(row) {
-  if (!row.goal || !Number.isFinite(row.ratio)) return null;
-  return row.goal.op === '<=' ? row.ratio <= row.goal.ratio : row.ratio >= row.goal.ratio;
+  if (!row.goal) return null;
+  const [figure, target] = row.goal.value === undefined ? [row.ratio, row.goal.ratio] : [row.app?.median, row.goal.value];
+  if (!Number.isFinite(figure)) return null;
+  return row.goal.op === '<=' ? figure <= target : figure >= target;
 }
 
 /**
@@ -347,7 +358,7 @@ export function renderTable(rows) {
       formatValue(row.bare?.median, row.unit),
       formatRange(row.bare, row.unit),
       Number.isFinite(row.ratio) ? `${row.ratio.toFixed(2)}×` : '',
-      formatGoal(row.goal),
+      formatGoal(row.goal, row.unit),
       verdict,
     ];
   });

@@ -128,7 +128,10 @@ async function main() {
     /** This run's scratch folder (removed at the end): e.g. a DATA_DIR shared by several app processes. */
     tmp,
     progress,
-    /** Starts 'app' or 'bare' on a fresh port; `dataDir` lets several app processes share one. */
+    /**
+     * Starts 'app' or 'bare' on a fresh port; `dataDir` lets several app processes share one;
+     * `cwd` runs another release folder (app.js, package.json, dist/) instead of this one.
+     */
     async start(target, options = {}) {
       const spec = targets[target];
       if (!spec) throw new Error(`unknown target ${target}`);
@@ -149,7 +152,8 @@ async function main() {
         // The app leaves through process.exit() on SIGTERM, which is when node writes the profile.
         args = ['--cpu-prof', `--cpu-prof-dir=${path.join(profiles, ctx.current)}`, ...args];
       }
-      return startServer({ name: target, ...spec, args, env, port, readyPath: options.readyPath, watchFor: options.watchFor });
+      const cwd = options.cwd ?? spec.cwd;
+      return startServer({ name: target, ...spec, cwd, args, env, port, readyPath: options.readyPath, watchFor: options.watchFor });
     },
     current: '',
   };
@@ -189,6 +193,7 @@ async function main() {
   for (const r of results) {
     if (r.details?.runs) console.log(`\n${r.name}: ${r.details.rounds} round(s) × ${r.details.durationS} s, ${r.details.connections} connections (warm-up ${r.details.warmupS} s)`);
     if (r.details?.rounds && !r.details.runs) console.log(`\n${r.name}: ${r.details.rounds} round(s) each`);
+    for (const note of r.details?.notes ?? []) console.log(`${r.name}: ${note}`);
     if (r.error) console.log(`\n${r.name} FAILED:\n${r.error}`);
   }
   if (cpuProf) {

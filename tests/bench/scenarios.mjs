@@ -17,6 +17,7 @@
 // a signed-in session, give httpLoad() a `request` function: it runs once against each started
 // server (e.g. POST /api/auth/login) and returns the request to hammer, with its headers.
 import { load, summarize } from './lib.mjs';
+import { apiMe, fileStoreConsume, loginLatency, residentMemory } from './limits.mjs';
 
 /**
  * Cold start: spawn `node` → first 200 on `path`, app and bare alternately, fresh process each time.
@@ -181,4 +182,9 @@ export const scenarios = [
     rounds: 5,
     goalRatio: 0.85,
   }),
+  // Rate limiting and signed-in requests (tests/bench/limits.mjs).
+  fileStoreConsume({ name: 'consume', total: 400_000, quickTotal: 100_000, rounds: 3, quickRounds: 1, goal: 100_000 }),
+  apiMe({ name: 'api-me', connections: 50, durationS: 4, warmupS: 1.5, rounds: 3, goal: 0.5, limiterGoal: 0.85 }),
+  loginLatency({ name: 'login', logins: 10, quickLogins: 4 }),
+  residentMemory({ name: 'rss', requests: 10_000, rounds: 3, quickRounds: 1 }),
 ];

@@ -14,6 +14,10 @@ import { createApp, type AppEnv } from '../../src/http/app.ts';
 import { createMemoryAssets } from '../../src/http/assets.ts';
 import { createClientAddress } from '../../src/http/client-ip.ts';
 import { createMemoryLogger } from '../../src/log/index.ts';
+import { parseRate } from '../../src/config/index.ts';
+import { createLimiter } from '../../src/ratelimit/limiter.ts';
+import { createMemoryStore } from '../../src/ratelimit/memory-store.ts';
+import type { RateLimitStore, Rule } from '../../src/ratelimit/store.ts';
 import type { Role, Store } from '../../src/store/index.ts';
 import { openStore } from '../../src/store/open.ts';
 
@@ -42,6 +46,26 @@ export interface AuthTestOptions {
   readonly accessTtl?: number;
   readonly refreshTtl?: number;
   readonly dataDir?: string;
+  /** Turns on request limits (off by default), as src/server.ts wires them. */
+  readonly rateLimit?: AuthTestRateLimit;
+}
+
+export interface AuthTestRateLimit {
+  /** RATE_LIMIT_DEFAULT's notation; `300/minute` when omitted. */
+  readonly default?: string;
+  /** RATE_LIMIT_LOGIN's notation; `5/minute;50/day` when omitted. */
+  readonly login?: string;
+  /** A fresh memory store when omitted (and closed with the app). */
+  readonly store?: RateLimitStore;
+  readonly failMode?: 'open' | 'closed';
+  /** Epoch milliseconds; the app's clock (seconds) × 1000 when omitted. */
+  readonly now?: () => number;
+}
+
+function testRule(name: string, text: string): Rule {
+  const parsed = parseRate(text);
+  if (!parsed.ok) throw new Error(`${name}: ${parsed.error}`);
+  return { name, windows: parsed.value };
 }
 
 /** Cookie header from Set-Cookie lines (name=value pairs only). */
@@ -68,6 +92,9 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
   const basePath = options.basePath ?? '';
   const production = options.production ?? false;
   let id = 0;
+  const clientAddress = createClientAddress({ kind: 'passenger' });
+  const limits = options.rateLimit;
+  const limitStore = limits === undefined ? undefined : (limits.store ?? createMemoryStore());
   const app = createApp({
     config: { basePath, production },
     logger,
@@ -78,8 +105,18 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
       tokens,
       store,
       cookies: cookiePolicy({ basePath, production }),
-      clientAddress: createClientAddress({ kind: 'passenger' }),
+      clientAddress,
     },
+    ...(limits === undefined || limitStore === undefined
+      ? {}
+      : {
+          rateLimit: {
+            limiter: createLimiter({ store: limitStore, failMode: limits.failMode ?? 'open', logger, now: limits.now ?? (() => clock.now * 1000) }),
+            defaultRule: testRule('default', limits.default ?? '300/minute'),
+            loginRule: testRule('login', limits.login ?? '5/minute;50/day'),
+            clientAddress,
+          },
+        }),
   });
   return {
     app,
@@ -104,6 +141,7 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
       return { cookie: cookieHeader(setCookies), csrf: body.csrfToken, setCookies };
     },
     close() {
+      if (limits !== undefined && limits.store === undefined) limitStore?.close();
       file.close();
       if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },

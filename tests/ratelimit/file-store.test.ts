@@ -1,0 +1,124 @@
+/**
+ * What the file store leaves on disk: a flood of 100,000 distinct addresses (bytes and files,
+ * measured and bounded), old windows deleted once they are over, and no file descriptor left
+ * open whichever way the clock moves.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, test, type TestContext } from 'node:test';
+import { addressKey } from '../../src/ratelimit/limiter.ts';
+import { createFileStore, type JournalFs } from '../../src/ratelimit/file-store.ts';
+import { T0, rule } from './contract.ts';
+
+const MB = 1024 * 1024;
+
+function tempDir(t: TestContext): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ratelimit-disk-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function usage(dir: string): { files: string[]; bytes: number } {
+  const files = readdirSync(dir).sort();
+  return { files, bytes: files.reduce((total, name) => total + statSync(path.join(dir, name)).size, 0) };
+}
+
+const byLength = (files: readonly string[]): Map<string, number> => {
+  const out = new Map<string, number>();
+  for (const name of files) {
+    const length = /^w(\d+)-/.exec(name)?.[1] ?? 'other';
+    out.set(length, (out.get(length) ?? 0) + 1);
+  }
+  return out;
+};
+
+const ipv4 = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+const ipv6 = (i: number): string => `2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::1`;
+
+describe('file store on disk', () => {
+  test('a flood of 100,000 distinct IPv4 addresses (default 300/minute): one journal of a few MB, gone two windows later', async (t) => {
+    const dir = tempDir(t);
+    const store = createFileStore({ dir });
+    t.after(() => store.close());
+    const r = rule('default', '300/minute');
+    const started = performance.now();
+    for (let i = 0; i < 100_000; i += 1) assert.equal((await store.consume(`ip:${addressKey(ipv4(i))}`, r, T0 + 1000)).allowed, true);
+    const ms = performance.now() - started;
+    const flood = usage(dir);
+    t.diagnostic(`100,000 keys in ${ms.toFixed(0)} ms: ${flood.files.length} file(s), ${(flood.bytes / MB).toFixed(2)} MB (${(flood.bytes / 100_000).toFixed(1)} bytes a key): ${flood.files.join(', ')}`);
+    assert.equal(flood.files.length, 1);
+    assert.ok(flood.bytes < 10 * MB, `${flood.bytes} bytes`);
+
+    // The next window: the flood's file stays (a process may still be finishing in it) ...
+    await store.consume('ip:192.0.2.1', r, T0 + 60_000);
+    assert.deepEqual(usage(dir).files, [`w60-${Math.floor(T0 / 60_000)}.log`, `w60-${Math.floor(T0 / 60_000) + 1}.log`]);
+    // ... and is deleted once that window is over too.
+    await store.consume('ip:192.0.2.1', r, T0 + 120_000);
+    const later = usage(dir);
+    assert.ok(!later.files.includes(`w60-${Math.floor(T0 / 60_000)}.log`), later.files.join(', '));
+    assert.ok(later.files.length <= 2);
+    assert.ok(later.bytes < 1024, `${later.bytes} bytes left`);
+  });
+
+  test('a flood of 100,000 IPv6 /64s against 5/minute;50/day: one journal per window length, each a few MB, old ones removed', async (t) => {
+    const dir = tempDir(t);
+    const store = createFileStore({ dir });
+    t.after(() => store.close());
+    const r = rule('login', '5/minute;50/day');
+    for (let i = 0; i < 100_000; i += 1) await store.consume(`ip:${addressKey(ipv6(i))}`, r, T0 + 1000);
+    const flood = usage(dir);
+    t.diagnostic(`100,000 /64s: ${flood.files.length} files, ${(flood.bytes / MB).toFixed(2)} MB: ${flood.files.map((f) => `${f} ${(statSync(path.join(dir, f)).size / MB).toFixed(2)} MB`).join(', ')}`);
+    assert.deepEqual([...byLength(flood.files)], [['60', 1], ['86400', 1]]);
+    for (const name of flood.files) assert.ok(statSync(path.join(dir, name)).size < 10 * MB, name);
+
+    // The same addresses again in the next two minutes: minute journals rotate, the day's grows.
+    for (let minute = 1; minute <= 1; minute += 1) {
+      for (let i = 0; i < 100_000; i += 1) await store.consume(`ip:${addressKey(ipv6(i))}`, r, T0 + 1000 + minute * 60_000);
+    }
+    const later = usage(dir);
+    const day = statSync(path.join(dir, `w86400-${Math.floor(T0 / 86_400_000)}.log`)).size;
+    t.diagnostic(`after 200,000 attempts over 2 minutes: ${later.files.length} files, ${(later.bytes / MB).toFixed(2)} MB, the day's journal ${(day / MB).toFixed(2)} MB (${(day / 200_000).toFixed(1)} bytes an attempt)`);
+    assert.ok([...byLength(later.files).values()].every((n) => n <= 2), later.files.join(', '));
+    assert.ok(day < 200_000 * 60, 'the day journal grows by one short line per attempt, no more');
+
+    // Two days later, nothing of the flood is left.
+    await store.consume('ip:192.0.2.1', r, T0 + 2 * 86_400_000 + 1000);
+    const gone = usage(dir);
+    assert.deepEqual([...byLength(gone.files)], [['60', 1], ['86400', 1]], gone.files.join(', '));
+    assert.ok(gone.bytes < 1024, `${gone.bytes} bytes left`);
+  });
+
+  test('no file descriptor is left open, whichever way the clock moves', async (t) => {
+    const dir = tempDir(t);
+    const open = new Set<number>();
+    let peak = 0;
+    const counting: JournalFs = {
+      openSync: ((...args: Parameters<typeof fs.openSync>) => {
+        const fd = fs.openSync(...args);
+        open.add(fd);
+        peak = Math.max(peak, open.size);
+        return fd;
+      }) as typeof fs.openSync,
+      closeSync: (fd) => {
+        open.delete(fd);
+        fs.closeSync(fd);
+      },
+      writeSync: fs.writeSync,
+      readSync: fs.readSync,
+      unlinkSync: fs.unlinkSync,
+      readdirSync: fs.readdirSync,
+      mkdirSync: fs.mkdirSync,
+    };
+    const store = createFileStore({ dir, fs: counting });
+    const r = rule('r', '5/minute;50/hour');
+    // A clock stepped back (NTP) at a window edge, twice, then forward again.
+    for (const at of [T0 + 59_999, T0 + 60_000, T0 + 59_999, T0 + 60_000, T0 + 59_998, T0 + 120_000]) await store.consume('k', r, at);
+    assert.ok(open.size <= 2, `${open.size} journals open for 2 window lengths`);
+    assert.ok(peak <= 3, `peak ${peak}`);
+    store.close();
+    assert.equal(open.size, 0, 'close() closes every journal');
+  });
+});
