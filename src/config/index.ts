@@ -32,6 +32,10 @@ export interface Config {
   readonly trustProxy: TrustProxy;
   readonly rateLimitDefault: readonly RateWindow[];
   readonly rateLimitLogin: readonly RateWindow[];
+  /** Per signed-in user: PDF reports are the costliest request the app serves. */
+  readonly rateLimitPdf: readonly RateWindow[];
+  /** Per signed-in admin: imports rewrite the figures file. */
+  readonly rateLimitImport: readonly RateWindow[];
   readonly rateLimitStorage: RateStorage;
   readonly rateLimitFail: 'open' | 'closed';
   readonly wpSsoSecret: string | null;
@@ -39,6 +43,8 @@ export interface Config {
   readonly botPow: 'off' | 'adaptive' | 'always';
   readonly adminUsername: string | null;
   readonly adminPassword: string | null;
+  /** Shown in the page header and printed on reports. */
+  readonly orgName: string;
 }
 
 export interface ConfigProblem {
@@ -102,6 +108,8 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
 
   const rateLimitDefault = readRate('RATE_LIMIT_DEFAULT', get('RATE_LIMIT_DEFAULT') ?? '300/minute');
   const rateLimitLogin = readRate('RATE_LIMIT_LOGIN', get('RATE_LIMIT_LOGIN') ?? '5/minute;50/day');
+  const rateLimitPdf = readRate('RATE_LIMIT_PDF', get('RATE_LIMIT_PDF') ?? '10/minute;100/day');
+  const rateLimitImport = readRate('RATE_LIMIT_IMPORT', get('RATE_LIMIT_IMPORT') ?? '30/hour');
   const rateLimitStorage = readStorage(get('RATE_LIMIT_STORAGE'), dataDir);
 
   const failMode = get('RATE_LIMIT_FAIL') ?? 'open';
@@ -115,6 +123,9 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
   const wpUrl = readUrl(get('WP_URL'));
   if (wpUrl === undefined) fail('WP_URL', 'must be an http:// or https:// URL such as https://example.org');
   if (wpSsoSecret !== null && wpUrl === null) fail('WP_URL', 'is required when WP_SSO_SECRET is set (it is the SSO tokens\' issuer)');
+
+  const orgName = (get('ORG_NAME') ?? 'Members\u2019 dashboard').trim();
+  if (orgName.length > 120) fail('ORG_NAME', 'must be at most 120 characters long');
 
   const pow = get('BOT_POW') ?? 'adaptive';
   const botPow = pow === 'off' || pow === 'adaptive' || pow === 'always' ? pow : fail('BOT_POW', 'must be off, adaptive or always');
@@ -164,6 +175,8 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
     trustProxy: trustProxy!,
     rateLimitDefault: rateLimitDefault!,
     rateLimitLogin: rateLimitLogin!,
+    rateLimitPdf: rateLimitPdf!,
+    rateLimitImport: rateLimitImport!,
     rateLimitStorage: rateLimitStorage!,
     rateLimitFail: rateLimitFail!,
     wpSsoSecret,
@@ -171,6 +184,7 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
     botPow: botPow!,
     adminUsername,
     adminPassword,
+    orgName: orgName === '' ? 'Members\u2019 dashboard' : orgName,
   };
   return { ok: true, config: deepFreeze(config) };
 

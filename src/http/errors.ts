@@ -14,6 +14,7 @@ export const ERRORS = {
   csrf_mismatch: { status: 403, message: 'The security token does not match. Reload the page and try again.' },
   forbidden: { status: 403, message: 'You do not have access to this.' },
   not_found: { status: 404, message: 'There is nothing here.' },
+  conflict: { status: 409, message: 'That conflicts with something that already exists.' },
   method_not_allowed: { status: 405, message: 'This address does not accept that method.' },
   payload_too_large: { status: 413, message: 'The request is too large.' },
   pow_required: { status: 428, message: 'Please complete the anti-robot check.' },

@@ -14,6 +14,8 @@ import { securityHeaders } from './security-headers.ts';
 export interface FrameOptions {
   /** Largest request body accepted, in bytes (GET and HEAD carry none and skip the check). */
   readonly bodyLimit: number;
+  /** Larger limits for named routes (the CSV import), by path below BASE_PATH. */
+  readonly bodyLimits?: Readonly<Record<string, number>>;
   readonly config: { readonly production: boolean };
   readonly logger: Logger;
   readonly newRequestId: () => string;
@@ -26,6 +28,7 @@ export function frame(options: FrameOptions): MiddlewareHandler {
   const now = options.now ?? (() => performance.now());
   const { logger, newRequestId, renderError } = options;
   const limitBody = createBodyLimit(options.bodyLimit);
+  const routeLimits = new Map(Object.entries(options.bodyLimits ?? {}).map(([path, bytes]) => [path, createBodyLimit(bytes)]));
 
   return async function requestFrame(c, next) {
     const started = now();
@@ -43,7 +46,8 @@ export function frame(options: FrameOptions): MiddlewareHandler {
       outgoing.setHeader('Cache-Control', 'no-store');
     }
     try {
-      await (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next));
+      if (c.req.method === 'GET' || c.req.method === 'HEAD') await next();
+      else await (routeLimits.size === 0 ? limitBody : (routeLimits.get(c.req.path) ?? limitBody))(c, next);
     } catch (error) {
       c.res = renderError(error, c);
     }

@@ -13,11 +13,13 @@ import { DatabaseFile } from './db-file.ts';
 import { createStore, type Store } from './index.ts';
 import { createFileLock } from './lock.ts';
 import { MIGRATIONS } from './schema.ts';
-import { createSqlJsLoader } from './sqljs.ts';
+import { createSqlJsLoader, type SqlJsStatic } from './sqljs.ts';
 
 export interface OpenStoreOptions {
   readonly dataDir: string;
   readonly wasmPath: string;
+  /** The process's one sql.js loader, when another database file shares it. */
+  readonly loadSql?: () => Promise<SqlJsStatic>;
   readonly logger: Logger;
   /** Seconds. */
   readonly now: () => number;
@@ -29,7 +31,7 @@ export function openStore(options: OpenStoreOptions): { store: Store; file: Data
   const dbPath = path.join(options.dataDir, DATABASE_FILE);
   const file = new DatabaseFile({
     file: dbPath,
-    loadSql: createSqlJsLoader({ wasmPath: options.wasmPath }),
+    loadSql: options.loadSql ?? createSqlJsLoader({ wasmPath: options.wasmPath }),
     lock: createFileLock(`${dbPath}.lock`),
     logger: options.logger,
     migrations: MIGRATIONS,
