@@ -9,6 +9,8 @@ export interface ApiError {
   readonly error: string;
   readonly message: string;
   readonly field?: string;
+  /** Seconds, from Retry-After on 429 and 503. */
+  readonly retryAfter?: number;
 }
 
 export class ApiFailure extends Error {
@@ -32,6 +34,11 @@ let csrfToken: string | undefined = meta('csrf-token');
 /** The page learns a new value from login/refresh responses; on a fresh load, from the page or cookie. */
 export function setCsrfToken(value: string): void {
   csrfToken = value;
+}
+
+/** The CSRF value to send now (it changes when the session is renewed). */
+export function currentCsrf(): string | undefined {
+  return csrfToken ?? csrfFromCookie();
 }
 
 export function csrfFromCookie(): string | undefined {
@@ -81,6 +88,13 @@ async function send(path: string, init: RequestInit): Promise<Response> {
   return fetch(`${basePath()}${path}`, { ...init, method, headers, credentials: 'same-origin' });
 }
 
+/** Seconds from a Retry-After header (delta-seconds or an HTTP date); undefined when absent. */
+export function retryAfterSeconds(value: string | null): number | undefined {
+  if (value === null || value === '') return undefined;
+  const seconds = /^\d+$/.test(value) ? Number(value) : Math.ceil((Date.parse(value) - Date.now()) / 1000);
+  return Number.isFinite(seconds) ? Math.max(1, seconds) : undefined;
+}
+
 async function failure(response: Response): Promise<ApiFailure> {
   let body: Partial<ApiError> = {};
   try {
@@ -88,11 +102,13 @@ async function failure(response: Response): Promise<ApiFailure> {
   } catch {
     // Not JSON (a proxy's error page): fall through to a generic message.
   }
+  const retryAfter = retryAfterSeconds(response.headers.get('Retry-After'));
   return new ApiFailure({
     status: response.status,
     error: body.error ?? 'unavailable',
     message: body.message ?? 'The service did not answer as expected. Please try again.',
     ...(body.field === undefined ? {} : { field: body.field }),
+    ...(retryAfter === undefined ? {} : { retryAfter }),
   });
 }
 
@@ -113,4 +129,17 @@ export async function api(path: string, init: RequestInit = {}): Promise<Respons
   }
   if (!response.ok) throw await failure(response);
   return response;
+}
+
+/** GET and parse JSON. */
+export async function getJson<T>(path: string): Promise<T> {
+  return (await (await api(path)).json()) as T;
+}
+
+/** A state-changing call with a JSON body (the CSRF header is added by `api`). */
+export function sendJson(path: string, method: 'POST' | 'PATCH' | 'PUT' | 'DELETE', body?: unknown): Promise<Response> {
+  return api(path, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }),
+  });
 }

@@ -1,0 +1,229 @@
+// The dashboard: reads its view from the URL, fetches the figures and one page of records from
+// the JSON API (through lib/api.ts: CSRF, one shared silent refresh), and draws cards, charts
+// and the table. Every change of filter, sort or page is a new history entry, so back and
+// forward walk through views and a reload shows the same one.
+import type { FiguresView, SortColumn, TablePage } from '../src/reports/types.ts';
+import { ApiFailure, getJson } from './lib/api.ts';
+import { renderCards } from './lib/cards.ts';
+import { renderCharts } from './lib/charts.ts';
+import { byId, fill, h, say } from './lib/dom.ts';
+import { downloadMessage, downloadReport } from './lib/download.ts';
+import { addDays, formatCount, formatRange, todayIso } from './lib/format.ts';
+import { PAGE_SIZE, firstDirection, renderRecords } from './lib/records.ts';
+import { wireSession } from './lib/session.ts';
+import { filterQuery, readState, sameFilters, stateQuery, type ViewState } from './lib/view-state.ts';
+
+wireSession();
+
+const form = byId<HTMLFormElement>('filters');
+const figuresBox = byId('figures');
+const status = byId('status');
+const errorBox = byId('error');
+const retry = byId<HTMLButtonElement>('retry');
+const download = byId<HTMLButtonElement>('download');
+const input = (name: string): HTMLInputElement | HTMLSelectElement => form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement;
+
+let state: ViewState = readState(location.search);
+/** The figures on screen, and the filters they answer. */
+let view: FiguresView | undefined;
+let viewState: ViewState | undefined;
+/** The order the records on screen are in. */
+let sorted: Pick<TablePage, 'sort' | 'dir'> = { sort: 'date', dir: 'desc' };
+/** Only the answer to the latest request is drawn; slower, older ones are dropped. */
+let ticket = 0;
+
+function tableQuery(s: ViewState): string {
+  const query = filterQuery(s);
+  query.set('page', String(s.page ?? 1));
+  query.set('pageSize', String(PAGE_SIZE));
+  if (s.sort !== undefined) query.set('sort', s.sort);
+  if (s.dir !== undefined) query.set('dir', s.dir);
+  return query.toString();
+}
+
+function setBusy(busy: boolean, message?: string): void {
+  figuresBox.setAttribute('aria-busy', String(busy));
+  figuresBox.classList.toggle('loading', busy);
+  if (message !== undefined) say(status, message);
+}
+
+function clearError(): void {
+  errorBox.hidden = true;
+  for (const control of form.querySelectorAll('[aria-invalid]')) control.removeAttribute('aria-invalid');
+}
+
+function showError(message: string, canRetry: boolean): void {
+  byId('error-message').textContent = message;
+  retry.hidden = !canRetry;
+  errorBox.hidden = false;
+}
+
+function options(select: HTMLSelectElement, values: readonly string[], selected: string, all?: string): void {
+  const choices = all === undefined ? [] : [h('option', { value: '' }, all)];
+  fill(select, ...choices, ...values.map((value) => h('option', { value }, value)));
+  select.value = selected;
+}
+
+/** Shows the filters as the server applied them (defaults filled in). */
+function syncForm(figures: FiguresView): void {
+  const { filters } = figures;
+  input('from').value = filters.from;
+  input('to').value = filters.to;
+  options(input('category') as HTMLSelectElement, figures.options.categories, filters.category ?? '', 'All categories');
+  options(input('metric') as HTMLSelectElement, figures.options.metrics, filters.metric);
+}
+
+function show(figures: FiguresView, table: TablePage): void {
+  clearError();
+  syncForm(figures);
+  const empty = figures.summary.count === 0;
+  byId('empty').hidden = !empty;
+  byId('empty-none').hidden = figures.options.firstDate !== null;
+  byId('empty-filters').hidden = figures.options.firstDate === null;
+  figuresBox.hidden = empty;
+  download.disabled = empty;
+  const { filters, summary } = figures;
+  const where = `${formatRange(filters.from, filters.to)}, ${filters.category ?? 'all categories'}`;
+  if (empty) {
+    say(status, `No figures for ${where}.`);
+    return;
+  }
+  renderCards(figures);
+  renderCharts(figures);
+  renderRecords(table);
+  say(status, `Showing ${formatCount(summary.count)} records of ${filters.metric} for ${where}.`);
+}
+
+async function load(next: ViewState): Promise<void> {
+  const mine = ++ticket;
+  const sameView = view !== undefined && viewState !== undefined && sameFilters(viewState, next);
+  setBusy(true, sameView ? 'Loading records\u2026' : 'Loading figures\u2026');
+  try {
+    const [figures, table] = await Promise.all([
+      sameView ? Promise.resolve(view!) : getJson<FiguresView>(`/api/dashboard/figures?${filterQuery(next)}`),
+      getJson<TablePage>(`/api/dashboard/table?${tableQuery(next)}`),
+    ]);
+    if (mine !== ticket) return;
+    view = figures;
+    viewState = next;
+    sorted = { sort: table.sort, dir: table.dir };
+    show(figures, table);
+  } catch (error) {
+    if (mine !== ticket) return;
+    const failure = error instanceof ApiFailure ? error.detail : undefined;
+    if (failure?.status === 400 && failure.field !== undefined && form.elements.namedItem(failure.field) !== null) {
+      input(failure.field).setAttribute('aria-invalid', 'true');
+      showError(failure.message, false);
+    } else if (failure?.status === 401) {
+      showError('Your session has ended. Taking you to sign in\u2026', false);
+    } else {
+      showError(failure?.message ?? 'Could not reach the server. Check your connection and try again.', true);
+      if (view === undefined) figuresBox.hidden = true;
+    }
+    say(status, 'The figures could not be loaded.');
+  } finally {
+    if (mine === ticket) setBusy(false);
+  }
+}
+
+/** Moves to a new view: a history entry, then the data. */
+function go(next: ViewState): void {
+  state = next;
+  const url = `${location.pathname}${stateQuery(next)}`;
+  if (url !== `${location.pathname}${location.search}`) history.pushState(null, '', url);
+  void load(next);
+}
+
+function fromForm(): ViewState {
+  const value = (name: string): string | undefined => input(name).value || undefined;
+  // New filters start again at the first page of the records.
+  return { from: value('from'), to: value('to'), category: value('category'), metric: value('metric'), sort: state.sort, dir: state.dir };
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  go(fromForm());
+});
+for (const name of ['category', 'metric']) input(name).addEventListener('change', () => go(fromForm()));
+let typing: ReturnType<typeof setTimeout> | undefined;
+for (const name of ['from', 'to']) {
+  input(name).addEventListener('change', (event) => {
+    clearTimeout(typing);
+    // A date being typed fires `change` per part; wait until it is whole and the typing pauses.
+    if (!(event.target as HTMLInputElement).validity.valid) return;
+    typing = setTimeout(() => go(fromForm()), 600);
+  });
+}
+
+for (const button of form.querySelectorAll<HTMLButtonElement>('button[data-preset]')) {
+  button.addEventListener('click', () => {
+    const last = view?.options.lastDate ?? todayIso();
+    const first = view?.options.firstDate ?? last;
+    const preset = button.dataset.preset!;
+    input('to').value = last;
+    input('from').value = preset === 'all' ? first : preset === 'year' ? `${last.slice(0, 4)}-01-01` : addDays(last, 1 - Number(preset));
+    go(fromForm());
+  });
+}
+
+for (const th of document.querySelectorAll<HTMLTableCellElement>('#records th[data-sort]')) {
+  th.querySelector('button')!.addEventListener('click', () => {
+    const column = th.dataset.sort as SortColumn;
+    // The order on screen (the server's default until a header was chosen) decides the flip.
+    const dir = sorted.sort === column ? (sorted.dir === 'asc' ? 'desc' : 'asc') : firstDirection(column);
+    go({ ...state, sort: column, dir, page: undefined });
+  });
+}
+byId('prev').addEventListener('click', () => go({ ...state, page: Math.max(1, (state.page ?? 1) - 1) }));
+byId('next').addEventListener('click', () => go({ ...state, page: (state.page ?? 1) + 1 }));
+retry.addEventListener('click', () => void load(state));
+
+window.addEventListener('popstate', () => {
+  state = readState(location.search);
+  input('from').value = state.from ?? '';
+  input('to').value = state.to ?? '';
+  // Charts are drawn at their shown size (legible labels); redraw when that changes a lot.
+let drawnWidth = window.innerWidth;
+let resizing: ReturnType<typeof setTimeout> | undefined;
+window.addEventListener('resize', () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => {
+    if (view === undefined || view.summary.count === 0 || Math.abs(window.innerWidth - drawnWidth) < 48) return;
+    drawnWidth = window.innerWidth;
+    renderCharts(view);
+  }, 250);
+});
+
+void load(state);
+});
+
+download.addEventListener('click', async () => {
+  if (view === undefined) return;
+  download.disabled = true;
+  download.textContent = 'Preparing report\u2026';
+  say(status, 'Preparing report\u2026');
+  try {
+    const name = await downloadReport(view.filters);
+    say(status, `Report downloaded: ${name}.`);
+  } catch (error) {
+    showError(downloadMessage(error), false);
+    say(status, 'The report could not be downloaded.');
+  } finally {
+    download.disabled = false;
+    download.textContent = 'Download PDF';
+  }
+});
+
+// Charts are drawn at their shown size (legible labels); redraw when that changes a lot.
+let drawnWidth = window.innerWidth;
+let resizing: ReturnType<typeof setTimeout> | undefined;
+window.addEventListener('resize', () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => {
+    if (view === undefined || view.summary.count === 0 || Math.abs(window.innerWidth - drawnWidth) < 48) return;
+    drawnWidth = window.innerWidth;
+    renderCharts(view);
+  }, 250);
+});
+
+void load(state);

@@ -1,0 +1,71 @@
+/** Admin › Audit log: filters, newest first, "Load older" through the API's id cursor. */
+import { ApiFailure, getJson } from './api.ts';
+import { byId, fill, h, say } from './dom.ts';
+import { formatMoment } from './format.ts';
+
+interface Entry {
+  readonly id: number;
+  readonly at: number | string;
+  readonly action: string;
+  readonly outcome: string;
+  readonly actor: string | null;
+  readonly target: string | null;
+  readonly ip: string | null;
+  readonly detail: string | null;
+}
+
+let filters = new URLSearchParams();
+let next: number | null = null;
+let ticket = 0;
+
+function entryRow(entry: Entry): HTMLTableRowElement {
+  return h(
+    'tr',
+    {},
+    h('td', { class: 'when' }, formatMoment(entry.at)),
+    h('td', {}, entry.actor ?? '\u2013'),
+    h('td', {}, h('code', {}, entry.action)),
+    h('td', {}, entry.target ?? ''),
+    h('td', {}, entry.ip ?? ''),
+    h('td', {}, h('span', { class: `badge ${entry.outcome}` }, entry.outcome)),
+    h('td', { class: 'detail' }, entry.detail ?? ''),
+  );
+}
+
+/** The first page for the current filters, or (`older`) the next page after what is shown. */
+export async function loadAudit(older = false): Promise<void> {
+  const body = byId<HTMLTableElement>('audit-table').tBodies[0]!;
+  const more = byId<HTMLButtonElement>('audit-older');
+  const mine = ++ticket;
+  const query = new URLSearchParams(filters);
+  query.set('limit', '50');
+  if (older && next !== null) query.set('before', String(next));
+  more.disabled = true;
+  try {
+    const page = await getJson<{ entries: Entry[]; next: number | null }>(`/api/admin/audit?${query}`);
+    if (mine !== ticket) return;
+    say(byId('audit-error'), '');
+    const rows = page.entries.map(entryRow);
+    if (older) body.append(...rows);
+    else fill(body, ...(rows.length > 0 ? rows : [h('tr', {}, h('td', { colspan: 7 }, 'No entries match.'))]));
+    next = page.next;
+    more.hidden = next === null;
+    say(byId('audit-status'), older ? `${page.entries.length} older entries loaded.` : `${page.entries.length} entries${next === null ? '' : ' (more are older)'}.`);
+  } catch (error) {
+    if (mine !== ticket) return;
+    say(byId('audit-error'), error instanceof ApiFailure ? error.detail.message : 'Could not reach the server.');
+  } finally {
+    more.disabled = false;
+  }
+}
+
+export function wireAudit(): void {
+  const form = byId<HTMLFormElement>('audit-filters');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    filters = new URLSearchParams();
+    for (const [name, value] of new FormData(form)) if (typeof value === 'string' && value.trim() !== '') filters.set(name, value.trim());
+    void loadAudit();
+  });
+  byId('audit-older').addEventListener('click', () => void loadAudit(true));
+}

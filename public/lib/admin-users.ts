@@ -1,0 +1,161 @@
+/** Admin › Users: the accounts table, per-user actions, and the "Add a user" form. */
+import { ApiFailure, getJson, sendJson } from './api.ts';
+import { byId, fill, h, say } from './dom.ts';
+import { formatMoment } from './format.ts';
+
+interface User {
+  readonly id: number;
+  readonly username: string;
+  readonly displayName: string;
+  readonly email: string | null;
+  readonly role: 'admin' | 'member';
+  readonly disabled: boolean;
+  readonly source: string;
+  readonly lastLoginAt: number | null;
+}
+
+const errorBox = (): HTMLElement => byId('users-error');
+const status = (): HTMLElement => byId('users-status');
+const me = Number(document.getElementById('main')?.dataset.user);
+
+function message(error: unknown): string {
+  return error instanceof ApiFailure ? error.detail.message : 'Could not reach the server. Check your connection and try again.';
+}
+
+/** A button whose accessible name says whom it acts on ("Disable alice"). */
+function action(label: string, user: User, run: () => Promise<string>): HTMLButtonElement {
+  const button = h('button', { type: 'button', class: 'secondary small' }, label, h('span', { class: 'vh' }, ` ${user.username}`));
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    say(errorBox(), '');
+    try {
+      say(status(), await run());
+      await loadUsers();
+    } catch (error) {
+      say(errorBox(), message(error));
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
+function passwordRow(user: User, row: HTMLTableRowElement): HTMLTableRowElement {
+  const id = `pw-${user.id}`;
+  const field = h('input', { id, type: 'password', autocomplete: 'new-password', required: true, minlength: 8 });
+  const problem = h('span', { class: 'field-error', role: 'alert' });
+  const form = h(
+    'form',
+    { class: 'inline-form' },
+    h('label', { for: id }, `New password for ${user.username}`),
+    field,
+    h('button', { type: 'submit', class: 'small' }, 'Set password'),
+    h('button', { type: 'button', class: 'secondary small', 'data-cancel': '' }, 'Cancel'),
+    problem,
+  );
+  const extra = h('tr', { class: 'row-form' }, h('td', { colspan: 6 }, form));
+  const close = (): void => {
+    extra.remove();
+    row.querySelector<HTMLButtonElement>('[data-reset]')?.focus();
+  };
+  form.querySelector('[data-cancel]')!.addEventListener('click', close);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await sendJson(`/api/admin/users/${user.id}/password`, 'POST', { password: field.value });
+      close();
+      say(status(), `The password of ${user.username} was changed; their sessions have ended.`);
+    } catch (error) {
+      problem.textContent = message(error);
+      field.setAttribute('aria-invalid', 'true');
+      field.focus();
+    }
+  });
+  return extra;
+}
+
+function userRow(user: User): HTMLTableRowElement {
+  const you = user.id === me;
+  const row = h('tr', {});
+  const reset = h('button', { type: 'button', class: 'secondary small', 'data-reset': '' }, 'Reset password', h('span', { class: 'vh' }, ` of ${user.username}`));
+  reset.addEventListener('click', () => {
+    if (row.nextElementSibling?.classList.contains('row-form')) return;
+    const extra = passwordRow(user, row);
+    row.after(extra);
+    extra.querySelector('input')!.focus();
+  });
+  const toRole = user.role === 'admin' ? 'member' : 'admin';
+  const actions = h(
+    'div',
+    { class: 'actions' },
+    action(user.role === 'admin' ? 'Make member' : 'Make admin', user, async () => {
+      await sendJson(`/api/admin/users/${user.id}`, 'PATCH', { role: toRole });
+      return `${user.username} is now ${toRole === 'admin' ? 'an administrator' : 'a member'}.`;
+    }),
+    action(user.disabled ? 'Enable' : 'Disable', user, async () => {
+      await sendJson(`/api/admin/users/${user.id}`, 'PATCH', { disabled: !user.disabled });
+      return `${user.username} is ${user.disabled ? 'enabled' : 'disabled'}.`;
+    }),
+    reset,
+    action('Sign out everywhere', user, async () => {
+      await sendJson(`/api/admin/users/${user.id}/logout-all`, 'POST');
+      return `Every session of ${user.username} has ended.`;
+    }),
+  );
+  fill(
+    row,
+    h('td', {}, user.username, you ? h('span', { class: 'tag' }, 'you') : null),
+    h('td', {}, user.displayName, user.email ? h('span', { class: 'sub' }, user.email) : null),
+    h('td', {}, user.role === 'admin' ? 'Administrator' : 'Member'),
+    h('td', {}, h('span', { class: user.disabled ? 'badge off' : 'badge on' }, user.disabled ? 'Disabled' : 'Active')),
+    h('td', {}, formatMoment(user.lastLoginAt)),
+    h('td', {}, actions),
+  );
+  return row;
+}
+
+export async function loadUsers(): Promise<void> {
+  const body = byId<HTMLTableElement>('users-table').tBodies[0]!;
+  try {
+    const { users } = await getJson<{ users: User[] }>('/api/admin/users');
+    fill(body, ...users.map(userRow));
+  } catch (error) {
+    fill(body, h('tr', {}, h('td', { colspan: 6 }, 'The users could not be loaded.')));
+    say(errorBox(), message(error));
+  }
+}
+
+export function wireCreateUser(): void {
+  const form = byId<HTMLFormElement>('create-user');
+  const problem = byId('create-error');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    for (const field of form.querySelectorAll('[aria-invalid]')) field.removeAttribute('aria-invalid');
+    say(problem, '');
+    const data = new FormData(form);
+    const value = (name: string): string => String(data.get(name) ?? '').trim();
+    const button = form.querySelector<HTMLButtonElement>('button[type=submit]')!;
+    button.disabled = true;
+    try {
+      const response = await sendJson('/api/admin/users', 'POST', {
+        username: value('username'),
+        displayName: value('displayName'),
+        ...(value('email') === '' ? {} : { email: value('email') }),
+        role: value('role'),
+        password: String(data.get('password') ?? ''),
+      });
+      const { user } = (await response.json()) as { user: User };
+      form.reset();
+      say(status(), `Added ${user.username} (${user.role === 'admin' ? 'administrator' : 'member'}).`);
+      await loadUsers();
+    } catch (error) {
+      say(problem, message(error));
+      const field = error instanceof ApiFailure && error.detail.field !== undefined ? form.elements.namedItem(error.detail.field) : null;
+      if (field instanceof HTMLElement) {
+        field.setAttribute('aria-invalid', 'true');
+        field.focus();
+      } else problem.focus();
+    } finally {
+      button.disabled = false;
+    }
+  });
+}

@@ -1,0 +1,39 @@
+/** The records table: rows, sortable headers (buttons with aria-sort), and the pager. */
+import type { SortColumn, SortDirection, TablePage } from '../../src/reports/types.ts';
+import { byId, fill, h } from './dom.ts';
+import { formatCount, formatValue } from './format.ts';
+
+export const PAGE_SIZE = 25;
+
+/** The direction a column sorts in when first chosen: newest and largest first. */
+export function firstDirection(column: SortColumn): SortDirection {
+  return column === 'date' || column === 'value' ? 'desc' : 'asc';
+}
+
+export function renderRecords(table: TablePage): void {
+  const body = byId<HTMLTableElement>('records').tBodies[0]!;
+  fill(
+    body,
+    ...table.rows.map((row) =>
+      h('tr', {}, h('td', {}, row.date), h('td', {}, row.category), h('td', {}, row.metric), h('td', { class: 'num' }, formatValue(row.value)), h('td', { class: 'note' }, row.note ?? '')),
+    ),
+  );
+  if (table.rows.length === 0) fill(body, h('tr', {}, h('td', { colspan: 5 }, 'No records on this page.')));
+
+  for (const th of byId('records').querySelectorAll<HTMLTableCellElement>('th[data-sort]')) {
+    const button = th.querySelector('button')!;
+    if (th.dataset.sort === table.sort) {
+      th.setAttribute('aria-sort', table.dir === 'asc' ? 'ascending' : 'descending');
+      button.dataset.dir = table.dir;
+    } else {
+      th.removeAttribute('aria-sort');
+      delete button.dataset.dir;
+    }
+  }
+
+  const first = table.total === 0 ? 0 : (table.page - 1) * table.pageSize + 1;
+  const last = Math.min(table.total, table.page * table.pageSize);
+  byId('range').textContent = table.total === 0 ? 'No rows' : `Rows ${formatCount(first)}\u2013${formatCount(last)} of ${formatCount(table.total)}`;
+  byId<HTMLButtonElement>('prev').disabled = table.page <= 1;
+  byId<HTMLButtonElement>('next').disabled = last >= table.total;
+}

@@ -1,0 +1,98 @@
+/**
+ * GET /admin: users, imports and the audit log, as three sections of one page (links to
+ * #users, #imports, #audit act as tabs when JavaScript runs; without it, the sections stack).
+ * The page is only the frame: public/admin.ts reads and changes everything through the
+ * admin JSON API, which checks the role again on every call.
+ */
+import type { Hono } from 'hono';
+import type { AppEnv } from '../http/app.ts';
+import { AppError } from '../http/errors.ts';
+import type { Session } from '../auth/session.ts';
+import { pageSession, renderSignedIn, signInRedirect, type SignedInPageDeps } from '../dashboard/layout.ts';
+
+const field = (id: string, label: string, input: string): string => `<div class="field"><label for="${id}">${label}</label>${input}</div>`;
+
+const feedback = (prefix: string): string =>
+  `<div id="${prefix}-error" class="alert" role="alert" tabindex="-1" hidden></div>` +
+  `<p id="${prefix}-status" class="status" role="status" aria-live="polite"></p>`;
+
+function usersSection(): string {
+  return (
+    '<section id="users" class="panel" aria-labelledby="users-title"><h2 id="users-title">Users</h2>' +
+    feedback('users') +
+    '<div class="table-scroll"><table id="users-table"><caption class="vh">Dashboard accounts</caption><thead><tr>' +
+    '<th scope="col">Username</th><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Status</th>' +
+    '<th scope="col">Last sign-in</th><th scope="col">Actions</th></tr></thead>' +
+    '<tbody><tr><td colspan="6">Loading users\u2026</td></tr></tbody></table></div>' +
+    '<h3 id="create-title">Add a user</h3>' +
+    '<form id="create-user" class="stack-form" aria-labelledby="create-title" novalidate>' +
+    field('new-username', 'Username', '<input id="new-username" name="username" required autocomplete="off" autocapitalize="none" spellcheck="false">') +
+    field('new-displayName', 'Name', '<input id="new-displayName" name="displayName" required autocomplete="off">') +
+    field('new-email', 'Email (optional)', '<input id="new-email" name="email" type="email" autocomplete="off">') +
+    field('new-role', 'Role', '<select id="new-role" name="role"><option value="member">Member</option><option value="admin">Administrator</option></select>') +
+    field('new-password', 'Password', '<input id="new-password" name="password" type="password" required autocomplete="new-password" minlength="8">') +
+    '<div id="create-error" class="alert" role="alert" tabindex="-1" hidden></div>' +
+    '<button type="submit">Add user</button></form></section>'
+  );
+}
+
+function importsSection(): string {
+  return (
+    '<section id="imports" class="panel" aria-labelledby="imports-title"><h2 id="imports-title">Imports</h2>' +
+    '<p class="hint">A CSV file with the columns <code>date, category, metric, value, note</code>. ' +
+    'Its records replace those of the same days, categories and metrics.</p>' +
+    '<form id="import-form" class="stack-form">' +
+    field('import-file', 'CSV file', '<input id="import-file" name="file" type="file" accept=".csv,text/csv" required>') +
+    '<button type="submit" id="import-submit">Import</button></form>' +
+    '<div id="import-progress" class="progress" hidden><label for="import-bar" id="import-phase">Uploading\u2026</label>' +
+    '<progress id="import-bar" max="100"></progress></div>' +
+    feedback('import') +
+    '<div id="import-problems" class="alert" role="alert" tabindex="-1" hidden></div>' +
+    '<h3>History</h3><div class="table-scroll"><table id="imports-table"><caption class="vh">Imports, newest first</caption><thead><tr>' +
+    '<th scope="col">When</th><th scope="col">File</th><th scope="col" class="num">Records</th><th scope="col">Period</th>' +
+    '<th scope="col" class="num">Replaced</th><th scope="col">By</th></tr></thead>' +
+    '<tbody><tr><td colspan="6">Loading imports\u2026</td></tr></tbody></table></div></section>'
+  );
+}
+
+function auditSection(): string {
+  return (
+    '<section id="audit" class="panel" aria-labelledby="audit-title"><h2 id="audit-title">Audit log</h2>' +
+    '<form id="audit-filters" class="filters">' +
+    field('audit-action', 'Action', '<input id="audit-action" name="action" autocomplete="off" spellcheck="false">') +
+    field('audit-actor', 'Actor', '<input id="audit-actor" name="actor" autocomplete="off" spellcheck="false">') +
+    field(
+      'audit-outcome',
+      'Outcome',
+      '<select id="audit-outcome" name="outcome"><option value="">Any</option><option value="success">Success</option>' +
+        '<option value="failure">Failure</option><option value="alarm">Alarm</option></select>',
+    ) +
+    '<button type="submit">Show</button></form>' +
+    feedback('audit') +
+    '<div class="table-scroll"><table id="audit-table"><caption class="vh">Audit log entries, newest first</caption><thead><tr>' +
+    '<th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Target</th>' +
+    '<th scope="col">Address</th><th scope="col">Outcome</th><th scope="col">Detail</th></tr></thead>' +
+    '<tbody><tr><td colspan="7">Loading the audit log\u2026</td></tr></tbody></table></div>' +
+    '<button type="button" id="audit-older" class="secondary" hidden>Load older</button></section>'
+  );
+}
+
+export function adminPage(session: Session, deps: SignedInPageDeps): string {
+  const main =
+    '<h1 id="title">Administration</h1>' +
+    '<nav class="tabs" aria-label="Administration sections">' +
+    '<a href="#users" data-tab="users">Users</a><a href="#imports" data-tab="imports">Imports</a><a href="#audit" data-tab="audit">Audit log</a></nav>' +
+    usersSection() +
+    importsSection() +
+    auditSection();
+  return renderSignedIn(session, deps, { title: 'Administration', section: 'admin', main, scripts: ['admin.js'] });
+}
+
+export function adminPages(app: Hono<AppEnv>, deps: SignedInPageDeps): void {
+  app.get('/admin', async function admin(c) {
+    const session = await pageSession(c, deps);
+    if (session === undefined) return signInRedirect(c, deps.basePath, '/admin');
+    if (session.user.role !== 'admin') throw new AppError('forbidden');
+    return c.html(adminPage(session, deps));
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * GET /: the dashboard page. The server sends the frame (filters from the query string,
+ * empty regions with their loading state); public/dashboard.ts fetches the figures from the
+ * JSON API and fills it in, on the first load and on every filter change. The filter form is a
+ * plain GET form, so the URL is the state: it can be bookmarked, shared and reloaded.
+ */
+import type { Hono } from 'hono';
+import type { AppEnv } from '../http/app.ts';
+import { escapeHtml } from '../http/html.ts';
+import type { Session } from '../auth/session.ts';
+import { adminPages } from '../admin/pages.ts';
+import { pageSession, renderSignedIn, signInRedirect, type SignedInPageDeps } from './layout.ts';
+
+export type DashboardPageDeps = SignedInPageDeps;
+
+/** The query parameters the page understands; anything else is ignored. */
+const PARAMS = ['from', 'to', 'category', 'metric', 'sort', 'dir', 'page'] as const;
+type Query = Partial<Record<(typeof PARAMS)[number], string>>;
+
+function readQuery(get: (name: string) => string | undefined): Query {
+  const query: Query = {};
+  for (const name of PARAMS) {
+    const value = get(name);
+    if (value !== undefined && value !== '' && value.length <= 200) query[name] = value;
+  }
+  return query;
+}
+
+const attr = (value: string | undefined): string => escapeHtml(value ?? '');
+
+function filterForm(base: string, q: Query): string {
+  // Without JavaScript the selects cannot list every option, but they keep the current choice.
+  const current = (value: string | undefined): string =>
+    value === undefined ? '' : `<option value="${attr(value)}" selected>${escapeHtml(value)}</option>`;
+  const hidden = (['sort', 'dir'] as const)
+    .map((name) => (q[name] === undefined ? '' : `<input type="hidden" name="${name}" value="${attr(q[name])}">`))
+    .join('');
+  return (
+    `<form id="filters" class="filters" method="get" action="${base}/" aria-label="Filters">` +
+    `<div class="field"><label for="f-from">From</label><input id="f-from" name="from" type="date" value="${attr(q.from)}"></div>` +
+    `<div class="field"><label for="f-to">To</label><input id="f-to" name="to" type="date" value="${attr(q.to)}"></div>` +
+    '<div class="field"><label for="f-category">Category</label><select id="f-category" name="category">' +
+    `<option value="">All categories</option>${current(q.category)}</select></div>` +
+    `<div class="field"><label for="f-metric">Metric</label><select id="f-metric" name="metric">${current(q.metric)}</select></div>` +
+    `${hidden}<button type="submit" id="apply">Apply</button>` +
+    '<div class="presets" role="group" aria-label="Quick date ranges">' +
+    '<button type="button" class="link" data-preset="30">Last 30 days</button>' +
+    '<button type="button" class="link" data-preset="90">Last 90 days</button>' +
+    '<button type="button" class="link" data-preset="year">This year</button>' +
+    '<button type="button" class="link" data-preset="all">All time</button></div>' +
+    '</form>'
+  );
+}
+
+function card(id: string, label: string): string {
+  return (
+    `<div class="card" id="card-${id}"><h3 class="card-label">${label}</h3>` +
+    '<p class="card-value"><span class="skeleton">\u2007</span></p><p class="card-note"></p></div>'
+  );
+}
+
+function chartFigure(id: string, title: string): string {
+  return (
+    `<figure class="chart" id="chart-${id}"><figcaption><h3>${title}</h3></figcaption>` +
+    '<div class="chart-frame"><div class="skeleton chart-skeleton"></div></div>' +
+    '<p class="vh chart-description"></p>' +
+    '<details class="chart-data"><summary>Show as table</summary><div class="table-scroll"></div></details></figure>'
+  );
+}
+
+function emptyState(base: string, session: Session): string {
+  const noData =
+    session.user.role === 'admin'
+      ? `No figures have been imported yet. <a href="${base}/admin#imports">Import a CSV file</a> to get started.`
+      : 'No figures have been imported yet. An administrator can import them.';
+  return (
+    '<div id="empty" class="notice" hidden>' +
+    '<p id="empty-filters"><strong>No figures for these filters.</strong> Try a wider date range or \u201cAll categories\u201d.</p>' +
+    `<p id="empty-none" hidden>${noData}</p></div>`
+  );
+}
+
+export function dashboardPage(session: Session, deps: DashboardPageDeps, q: Query): string {
+  const base = escapeHtml(deps.basePath);
+  const main =
+    '<div class="title-row"><h1 id="title">Dashboard</h1>' +
+    '<button type="button" id="download" class="secondary">Download PDF</button></div>' +
+    filterForm(base, q) +
+    '<p id="status" class="status" role="status" aria-live="polite">Loading figures\u2026</p>' +
+    '<div id="error" class="alert" role="alert" hidden><p id="error-message"></p>' +
+    '<button type="button" id="retry" class="secondary">Retry</button></div>' +
+    emptyState(base, session) +
+    '<noscript><p class="notice">The figures need JavaScript. Sign-in, sign-out and the filters above work without it.</p></noscript>' +
+    '<div id="figures" aria-busy="true">' +
+    '<section aria-labelledby="summary-title"><h2 id="summary-title" class="vh">Summary</h2><div class="cards">' +
+    card('total', 'Total') + card('average', 'Average per day') + card('count', 'Records') + card('change', 'Change vs previous period') +
+    '</div></section>' +
+    '<section aria-labelledby="charts-title"><h2 id="charts-title" class="vh">Charts</h2><div class="charts">' +
+    chartFigure('series', 'Over time') + chartFigure('breakdown', 'By category') +
+    '</div></section>' +
+    '<section aria-labelledby="records-title" class="records"><h2 id="records-title">Records</h2>' +
+    '<div class="table-scroll" id="records-scroll"><table id="records"><caption class="vh">Records matching the filters; the column buttons sort them.</caption><thead><tr>' +
+    '<th scope="col" data-sort="date"><button type="button" class="sort">Date</button></th>' +
+    '<th scope="col" data-sort="category"><button type="button" class="sort">Category</button></th>' +
+    '<th scope="col" data-sort="metric"><button type="button" class="sort">Metric</button></th>' +
+    '<th scope="col" data-sort="value" class="num"><button type="button" class="sort">Value</button></th>' +
+    '<th scope="col">Note</th></tr></thead><tbody></tbody></table></div>' +
+    '<nav class="pager" aria-label="Pages of records"><button type="button" id="prev" class="secondary">Previous</button>' +
+    '<span id="range" aria-live="polite"></span><button type="button" id="next" class="secondary">Next</button></nav>' +
+    '</section></div>';
+  return renderSignedIn(session, deps, { title: 'Dashboard', section: 'dashboard', main, scripts: ['dashboard.js'] });
+}
+
+/** Registers the dashboard page and the admin pages. */
+export function dashboardPages(app: Hono<AppEnv>, deps: DashboardPageDeps): void {
+  app.get('/', async function dashboard(c) {
+    const session = await pageSession(c, deps);
+    if (session === undefined) return signInRedirect(c, deps.basePath, '/');
+    return c.html(dashboardPage(session, deps, readQuery((name) => c.req.query(name))));
+  });
+  adminPages(app, deps);
+}
