@@ -16,9 +16,7 @@
  */
 import { closeSync, fstatSync, openSync, statSync, type BigIntStats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import type { Logger } from '../log/index.ts';
 import { errorCode, readWhole, removeOrphanTemps, unavailable, writeAtomically, type WriteFs } from './file-ops.ts';
-import type { FileLock } from './lock.ts';
 import { applyMigrations, latestVersion, type Migration } from './migrate.ts';
 import { createQuery, type Connection, type Query } from './query.ts';
 import { StoreUnavailableError, type Database, type SqlJsStatic } from './sqljs.ts';
@@ -26,41 +24,8 @@ import { StoreUnavailableError, type Database, type SqlJsStatic } from './sqljs.
 export type { Migration } from './migrate.ts';
 
 export type { WriteFs } from './file-ops.ts';
-
-export interface DatabaseFileOptions {
-  readonly file: string;
-  readonly loadSql: () => Promise<SqlJsStatic>;
-  readonly lock: FileLock;
-  readonly logger: Logger;
-  readonly migrations: readonly Migration[];
-  readonly fs?: WriteFs;
-  /** Most changes in one flush; the rest wait for the next one. */
-  readonly maxBatch?: number;
-}
-
-export class StoreWriteError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreWriteError';
-  }
-}
-
-interface Loaded {
-  readonly query: Connection;
-  readonly ino: bigint;
-  readonly size: bigint;
-  readonly mtimeNs: bigint;
-  /** Keeps the loaded version's inode alive (see above); undefined for a database not yet on disk. */
-  readonly hold: { close(): void } | undefined;
-  /** The file's schema is older than this release's: migrated in memory only, until a write. */
-  readonly behind: boolean;
-}
-
-interface PendingWrite {
-  readonly change: (q: Query) => unknown;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-}
+export { StoreWriteError, type DatabaseFileOptions } from './db-types.ts';
+import { MEMO_LIMIT, StoreWriteError, type DatabaseFileOptions, type Loaded, type PendingWrite } from './db-types.ts';
 
 export class DatabaseFile {
   readonly #options: DatabaseFileOptions;
@@ -102,6 +67,23 @@ export class DatabaseFile {
   async read<T>(reader: (q: Query) => T): Promise<T> {
     await this.ready();
     return reader(this.#current().query);
+  }
+
+  /**
+   * A read whose answer depends only on the database's content, remembered under `key` until
+   * the file changes (a write here or in any other process): the stat that every read makes
+   * still runs, so another process's revocation is seen on the very next call, but the SQL does
+   * not run again for an unchanged file. `reader`'s result is shared: it must not be mutated.
+   */
+  async readMemo<T>(key: string, reader: (q: Query) => T): Promise<T> {
+    await this.ready();
+    const loaded = this.#current();
+    const { memo } = loaded;
+    if (memo.has(key)) return memo.get(key) as T;
+    const value = reader(loaded.query);
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, value);
+    return value;
   }
 
   /** Applies `change` durably across processes; resolves with its result once on disk. */
@@ -202,6 +184,7 @@ export class DatabaseFile {
       size: info?.size ?? -1n,
       mtimeNs: info?.mtimeNs ?? -1n,
       hold,
+      memo: new Map(),
     };
     return this.#loaded;
   }
@@ -282,7 +265,15 @@ export class DatabaseFile {
     const written = await writeAtomically(this.#fs, this.#options.file, loaded.query.export());
     // The renamed file is the version now in memory: hold it, as a load would.
     this.#loaded?.hold?.close();
-    this.#loaded = { ...loaded, behind: false, ino: written.info.ino, size: written.info.size, mtimeNs: written.info.mtimeNs, hold: written.hold };
+    this.#loaded = {
+      ...loaded,
+      behind: false,
+      ino: written.info.ino,
+      size: written.info.size,
+      mtimeNs: written.info.mtimeNs,
+      hold: written.hold,
+      memo: new Map(),
+    };
   }
 
   #drop(): void {

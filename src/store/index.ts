@@ -90,7 +90,8 @@ export function createStore(file: DatabaseFile, now: Clock): Store {
     userById: (id) => file.read((q) => findUserById(q, id)),
     listUsers: () => file.read((q) => listUsers(q)),
     countUsers: () => file.read((q) => countUsers(q)),
-    sessionState: (userId, jti, familyId) => file.read((q) => sessionState(q, userId, jti, familyId)),
+    // Every authenticated request asks this: remembered per file version (see readMemo).
+    sessionState: (userId, jti, familyId) => file.readMemo(`session\u0000${userId}\u0000${jti}\u0000${familyId}`, (q) => sessionState(q, userId, jti, familyId)),
     listAudit: (filter) => file.read((q) => listAudit(q, filter)),
     loginFailures: (keys) => file.read((q) => failureCounts(q, keys)),
     recordLoginFailure: (keys, audit) =>
