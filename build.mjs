@@ -1,5 +1,6 @@
 // Builds dist/: the server bundle (dist/server.cjs, CommonJS for Passenger's require()),
-// sql.js's WASM beside it, and the browser assets with content-hashed names in dist/public.
+// sql.js's WASM beside it, the PDF report's font in dist/fonts, and the browser assets with
+// content-hashed names in dist/public.
 // Usage: node build.mjs [--package]   (--package also writes release/*.zip)
 import { build } from 'esbuild';
 import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
@@ -28,12 +29,23 @@ export async function buildAll({ quiet = false } = {}) {
     sourcesContent: false,
     legalComments: 'linked',
     logLevel: 'warning',
+    plugins: [withoutBrotli],
   });
 
   // sql.js, loaded on first use from beside the bundle: its WASM and its JavaScript half.
   await copyFile(require.resolve('sql.js/dist/sql-wasm.wasm'), path.join(dist, 'sql-wasm.wasm'));
   await copyFile(require.resolve('sql.js/dist/sql-wasm.js'), path.join(dist, 'sql-wasm.js'));
   await copyFile(path.join(path.dirname(require.resolve('sql.js/dist/sql-wasm.js')), '..', 'LICENSE'), path.join(dist, 'sql-wasm.LICENSE.txt'));
+
+  // The PDF report's Unicode font and its licence (SIL OFL 1.1 asks that the licence travel with
+  // the font). Read at run time from dist/fonts; the server has no node_modules.
+  const fonts = path.join(dist, 'fonts');
+  await mkdir(fonts, { recursive: true });
+  const pretendard = path.dirname(require.resolve('pretendard/package.json'));
+  for (const face of ['Regular', 'Bold']) {
+    await copyFile(path.join(pretendard, `dist/public/static/alternative/Pretendard-${face}.ttf`), path.join(fonts, `Pretendard-${face}.ttf`));
+  }
+  await copyFile(path.join(pretendard, 'dist/LICENSE.txt'), path.join(fonts, 'Pretendard-LICENSE.txt'));
 
   const browser = await build({
     entryPoints: await browserEntries(),
@@ -60,6 +72,18 @@ export async function buildAll({ quiet = false } = {}) {
   if (!quiet) console.log(`built dist/ in ${Math.round(performance.now() - started)} ms`);
   return manifest;
 }
+
+/**
+ * fontkit requires `brotli` only to open WOFF2 fonts; the report embeds TrueType files. The real
+ * package is a large decompression dictionary that every cold start would parse: resolve it to a
+ * stub that throws if a WOFF2 font is ever handed in.
+ */
+export const withoutBrotli = {
+  name: 'without-brotli',
+  setup(b) {
+    b.onResolve({ filter: /^brotli(\/.*)?$/ }, () => ({ path: path.join(root, 'src/reports/pdf/brotli-stub.ts') }));
+  },
+};
 
 async function browserEntries() {
   const dir = path.join(root, 'public');
