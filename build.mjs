@@ -18,7 +18,8 @@ export async function buildAll({ quiet = false } = {}) {
   await mkdir(path.join(dist, 'public'), { recursive: true });
 
   await build({
-    entryPoints: { server: path.join(root, 'src/server.ts'), cli: path.join(root, 'src/cli.ts') },
+    // report.cjs (pdf-lib, fontkit) is required on the first PDF only, to keep start-up light.
+    entryPoints: { server: path.join(root, 'src/server.ts'), cli: path.join(root, 'src/cli.ts'), report: path.join(root, 'src/reports/pdf/report.ts') },
     outdir: dist,
     outExtension: { '.js': '.cjs' },
     bundle: true,

@@ -3,8 +3,8 @@
  * app.js (CommonJS, required by Passenger or run by `node app.js`) calls `start()`.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { access, open, unlink } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
@@ -20,6 +20,11 @@ import { createAuthService } from './auth/service.ts';
 import { TokenService } from './auth/tokens.ts';
 import { bootstrapAdmin } from './auth/bootstrap.ts';
 import { openStore } from './store/open.ts';
+import { createSqlJsLoader } from './store/sqljs.ts';
+import { createFontLoader, FONT_FILES } from './reports/font.ts';
+import { openFigures } from './reports/open.ts';
+import { seedIfEmpty } from './reports/seed.ts';
+import type { ReportInput } from './reports/pdf/report.ts';
 import { createFileStore } from './ratelimit/file-store.ts';
 import { createLimiter } from './ratelimit/limiter.ts';
 import { createMemoryStore } from './ratelimit/memory-store.ts';
@@ -63,7 +68,10 @@ export function start(options: StartOptions): Running | undefined {
   const assets = createFileAssets({ dir: path.join(__dirname, 'public'), basePath: config.basePath });
   const now = (): number => Math.floor(Date.now() / 1000);
   // Nothing here loads sql.js: the database opens on the first request that needs it.
-  const { store, health: databaseHealth } = openStore({ dataDir: config.dataDir, wasmPath: path.join(__dirname, 'sql-wasm.wasm'), logger, now });
+  const wasmPath = path.join(__dirname, 'sql-wasm.wasm');
+  const loadSql = createSqlJsLoader({ wasmPath });
+  const { store, health: databaseHealth } = openStore({ dataDir: config.dataDir, wasmPath, loadSql, logger, now });
+  const { figures, health: figuresHealth } = openFigures({ dataDir: config.dataDir, loadSql, logger, now });
   const tokens = new TokenService({
     secret: config.secretKey,
     previousSecret: config.secretKeyPrevious,
@@ -81,7 +89,7 @@ export function start(options: StartOptions): Running | undefined {
     config,
     logger,
     assets,
-    health: [...healthChecks(config, assets), databaseHealth],
+    health: [...healthChecks(config, assets), databaseHealth, figuresHealth],
     newRequestId: createRequestIds(),
     auth: {
       service: createAuthService({ store, tokens, now }),
@@ -94,7 +102,16 @@ export function start(options: StartOptions): Running | undefined {
       limiter,
       defaultRule: { name: 'default', windows: config.rateLimitDefault },
       loginRule: { name: 'login', windows: config.rateLimitLogin },
+      pdfRule: { name: 'pdf', windows: config.rateLimitPdf },
+      importRule: { name: 'import', windows: config.rateLimitImport },
       clientAddress,
+    },
+    dashboard: {
+      figures,
+      organisation: config.orgName,
+      renderReport: createReportRenderer(),
+      today: () => new Date().toISOString().slice(0, 10),
+      clock: () => new Date(),
     },
   });
 
@@ -117,6 +134,17 @@ export function start(options: StartOptions): Running | undefined {
   // Only when there is an admin to create: a plain production start stays lazy.
   if (config.adminUsername !== null || config.env === 'development') {
     setImmediate(() => void bootstrapAdmin(store, config, logger));
+  }
+  // Development: a year of sample figures, so `npm start` shows a living dashboard.
+  if (config.env === 'development') {
+    setImmediate(() => {
+      seedIfEmpty(figures, { endDate: new Date().toISOString().slice(0, 10) }).then(
+        (seeded) => {
+          if (seeded !== undefined) logger.info('development: imported sample figures', { records: seeded.rows, from: seeded.from, to: seeded.to });
+        },
+        (error: unknown) => logger.warn('development: could not import sample figures', { error: error instanceof Error ? error.message : 'unknown' }),
+      );
+    });
   }
   return { server, close };
 }
@@ -151,6 +179,20 @@ function gracefulShutdown(server: Server, logger: Logger, underPassenger: boolea
   return close;
 }
 
+/**
+ * pdf-lib and fontkit live in their own bundle (dist/report.cjs), loaded with the font on the
+ * first report: parsing them at start-up would cost every process its cold start.
+ */
+function createReportRenderer(): (input: ReportInput) => Promise<Uint8Array> {
+  const fonts = createFontLoader(path.join(__dirname, 'fonts'));
+  let pdf: typeof import('./reports/pdf/report.ts') | undefined;
+  return async (input) => {
+    // A path only known at run time: esbuild leaves this require alone.
+    pdf ??= require(path.join(__dirname, 'report.cjs')) as typeof import('./reports/pdf/report.ts');
+    return pdf.renderReport(input, await fonts());
+  };
+}
+
 function healthChecks(config: Config, assets: AssetStore): HealthCheck[] {
   return [
     {
@@ -165,6 +207,17 @@ function healthChecks(config: Config, assets: AssetStore): HealthCheck[] {
           await unlink(probe);
         } catch (error) {
           throw new Error(`DATA_DIR is not writable (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+        }
+      },
+    },
+    {
+      name: 'reports',
+      async check() {
+        try {
+          await access(path.join(__dirname, 'fonts', FONT_FILES.regular), constants.R_OK);
+          await access(path.join(__dirname, 'report.cjs'), constants.R_OK);
+        } catch {
+          throw new Error('the PDF report files (dist/report.cjs, dist/fonts) are missing: run npm run build');
         }
       },
     },

@@ -7,6 +7,7 @@ import { Hono, type Context } from 'hono';
 import { getPath } from 'hono/utils/url';
 import type { CookiePolicy } from '../auth/cookies.ts';
 import { authPages } from '../auth/pages.ts';
+import { dashboardPages } from '../dashboard/pages.ts';
 import { authRoutes } from '../auth/routes.ts';
 import type { AuthService } from '../auth/service.ts';
 import type { Session } from '../auth/session.ts';
@@ -24,6 +25,11 @@ import { createErrorRenderer } from './error-response.ts';
 import { createHealth, type HealthCheck } from './health.ts';
 import { frame } from './frame.ts';
 import { homeRoutes } from './home.ts';
+import { adminRoutes, IMPORT_BODY_LIMIT } from '../admin/index.ts';
+import { dashboardApi } from '../dashboard/api.ts';
+import type { Figures } from '../reports/figures.ts';
+import type { ReportInput } from '../reports/pdf/report.ts';
+import { reportRoutes } from '../reports/routes.ts';
 import { staticRoutes } from './static.ts';
 
 export type AppConfig = Pick<Config, 'basePath' | 'production'>;
@@ -42,12 +48,28 @@ export interface AppDeps {
   readonly auth?: AuthDeps;
   /** Request limits: the default per client address on every route (but health and assets), and sign-in's. */
   readonly rateLimit?: RateLimitDeps;
+  /** The figures, their API, PDF reports and the admin API (needs `auth`). */
+  readonly dashboard?: DashboardDeps;
+}
+
+export interface DashboardDeps {
+  readonly figures: Figures;
+  /** ORG_NAME: the page header and the reports. */
+  readonly organisation: string;
+  readonly renderReport: (input: ReportInput) => Promise<Uint8Array>;
+  /** Today as YYYY-MM-DD (UTC). */
+  readonly today: () => string;
+  /** Wall clock for "generated at". */
+  readonly clock: () => Date;
 }
 
 export interface RateLimitDeps {
   readonly limiter: Limiter;
   readonly defaultRule: Rule;
   readonly loginRule: Rule;
+  /** Per user; the default applies when omitted. */
+  readonly pdfRule?: Rule;
+  readonly importRule?: Rule;
   readonly clientAddress: ClientAddress;
 }
 
@@ -88,7 +110,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const renderError = createErrorRenderer({ logger: deps.logger, assets: deps.assets, basePath });
   const allowedMethods = createAllowedMethods(app);
 
-  app.use(frame({ ...deps, renderError, bodyLimit: deps.bodyLimit ?? 1024 * 1024 }));
+  const bodyLimits = deps.dashboard === undefined ? undefined : { '/api/admin/imports': IMPORT_BODY_LIMIT };
+  app.use(frame({ ...deps, renderError, bodyLimit: deps.bodyLimit ?? 1024 * 1024, bodyLimits }));
   if (deps.rateLimit !== undefined) {
     const { limiter, defaultRule, clientAddress } = deps.rateLimit;
     // Monitoring and cached assets are exempt: limiting them protects nothing and breaks pages.
@@ -106,6 +129,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ...(deps.rateLimit === undefined ? {} : { limits: { limiter: deps.rateLimit.limiter, login: deps.rateLimit.loginRule } }),
     });
     authPages(app, { ...deps.auth, assets: deps.assets, basePath });
+    dashboardPages(app, { ...deps.auth, assets: deps.assets, basePath, organisation: deps.dashboard?.organisation ?? 'Members\u2019 dashboard' });
+    if (deps.dashboard !== undefined) dashboardRoutes(app, deps.auth, deps.dashboard, deps.rateLimit);
   }
 
   app.notFound((c) => {
@@ -115,4 +140,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   app.onError(renderError);
   return app;
+}
+
+function dashboardRoutes(app: Hono<AppEnv>, auth: AuthDeps, dashboard: DashboardDeps, rateLimit: RateLimitDeps | undefined): void {
+  const limiter = rateLimit?.limiter;
+  dashboardApi(app, { ...auth, ...dashboard });
+  reportRoutes(app, {
+    ...auth,
+    ...dashboard,
+    ...(limiter === undefined || rateLimit?.pdfRule === undefined ? {} : { limits: { limiter, pdf: rateLimit.pdfRule } }),
+  });
+  adminRoutes(app, {
+    ...auth,
+    figures: dashboard.figures,
+    ...(limiter === undefined || rateLimit?.importRule === undefined ? {} : { limits: { limiter, import: rateLimit.importRule } }),
+  });
 }

@@ -20,6 +20,11 @@ import { createMemoryStore } from '../../src/ratelimit/memory-store.ts';
 import type { RateLimitStore, Rule } from '../../src/ratelimit/store.ts';
 import type { Role, Store } from '../../src/store/index.ts';
 import { openStore } from '../../src/store/open.ts';
+import { createSqlJsLoader } from '../../src/store/sqljs.ts';
+import type { Figures } from '../../src/reports/figures.ts';
+import { createFontLoader } from '../../src/reports/font.ts';
+import { openFigures } from '../../src/reports/open.ts';
+import { renderReport } from '../../src/reports/pdf/report.ts';
 
 export const WASM = path.resolve(__dirname, '../../node_modules/sql.js/dist/sql-wasm.wasm');
 export const SECRET = 's'.repeat(64);
@@ -27,6 +32,7 @@ export const SECRET = 's'.repeat(64);
 export interface AuthTestApp {
   readonly app: Hono<AppEnv>;
   readonly store: Store;
+  readonly figures: Figures;
   readonly tokens: TokenService;
   readonly lines: string[];
   readonly dataDir: string;
@@ -48,13 +54,22 @@ export interface AuthTestOptions {
   readonly dataDir?: string;
   /** Turns on request limits (off by default), as src/server.ts wires them. */
   readonly rateLimit?: AuthTestRateLimit;
+  readonly organisation?: string;
 }
+
+/** The report font, read from the npm package (in-process tests do not depend on dist/). */
+export const FONT_DIR = path.join(path.dirname(require.resolve('pretendard/package.json')), 'dist/public/static/alternative');
+// One loader for every app of the test process, as the server has one per process.
+const fonts = createFontLoader(FONT_DIR);
 
 export interface AuthTestRateLimit {
   /** RATE_LIMIT_DEFAULT's notation; `300/minute` when omitted. */
   readonly default?: string;
   /** RATE_LIMIT_LOGIN's notation; `5/minute;50/day` when omitted. */
   readonly login?: string;
+  /** RATE_LIMIT_PDF and RATE_LIMIT_IMPORT; unlimited (beyond the default) when omitted. */
+  readonly pdf?: string;
+  readonly import?: string;
   /** A fresh memory store when omitted (and closed with the app). */
   readonly store?: RateLimitStore;
   readonly failMode?: 'open' | 'closed';
@@ -81,7 +96,9 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
   const clock = { now: 1_800_000_000 };
   const now = (): number => clock.now;
   const logger = createMemoryLogger();
-  const { store, file } = openStore({ dataDir, wasmPath: WASM, logger, now });
+  const loadSql = createSqlJsLoader({ wasmPath: WASM });
+  const { store, file } = openStore({ dataDir, wasmPath: WASM, loadSql, logger, now });
+  const { figures, file: figuresFile } = openFigures({ dataDir, loadSql, logger, now });
   const tokens = new TokenService({
     secret: options.secret ?? SECRET,
     previousSecret: options.previousSecret ?? null,
@@ -98,7 +115,7 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
   const app = createApp({
     config: { basePath, production },
     logger,
-    assets: createMemoryAssets({ 'app.css': 'body{}', 'login.js': '', 'home.js': '' }, basePath),
+    assets: createMemoryAssets({ 'app.css': 'body{}', 'login.js': '', 'dashboard.js': '', 'admin.js': '' }, basePath),
     newRequestId: () => `req-${++id}`,
     auth: {
       service: createAuthService({ store, tokens, now }),
@@ -114,13 +131,23 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
             limiter: createLimiter({ store: limitStore, failMode: limits.failMode ?? 'open', logger, now: limits.now ?? (() => clock.now * 1000) }),
             defaultRule: testRule('default', limits.default ?? '300/minute'),
             loginRule: testRule('login', limits.login ?? '5/minute;50/day'),
+            ...(limits.pdf === undefined ? {} : { pdfRule: testRule('pdf', limits.pdf) }),
+            ...(limits.import === undefined ? {} : { importRule: testRule('import', limits.import) }),
             clientAddress,
           },
         }),
+    dashboard: {
+      figures,
+      organisation: options.organisation ?? 'Test Association',
+      renderReport: async (input) => renderReport(input, await fonts()),
+      today: () => new Date(clock.now * 1000).toISOString().slice(0, 10),
+      clock: () => new Date(clock.now * 1000),
+    },
   });
   return {
     app,
     store,
+    figures,
     tokens,
     lines: logger.lines,
     dataDir,
@@ -143,6 +170,7 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
     close() {
       if (limits !== undefined && limits.store === undefined) limitStore?.close();
       file.close();
+      figuresFile.close();
       if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };

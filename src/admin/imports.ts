@@ -1,0 +1,72 @@
+/**
+ * Admin API: data imports. The CSV arrives as the raw request body (the page uploads it with
+ * progress) or as a form's `file` field (no JavaScript). It is checked whole before anything is
+ * written: one bad line and nothing changes, every bad line reported with its number.
+ */
+import type { Hono } from 'hono';
+import type { AppContext, AppEnv } from '../http/app.ts';
+import type { ClientAddress } from '../http/client-ip.ts';
+import { AppError } from '../http/errors.ts';
+import type { Session } from '../auth/session.ts';
+import { parseCsv } from '../reports/csv.ts';
+import type { Figures } from '../reports/figures.ts';
+import type { Store } from '../store/index.ts';
+
+export const IMPORT_BODY_LIMIT = 20 * 1024 * 1024;
+
+export interface AdminImportDeps {
+  readonly figures: Figures;
+  readonly store: Store;
+  readonly clientAddress: ClientAddress;
+}
+
+function cleanFilename(name: string | undefined): string {
+  // Shown back in the history: keep it short and free of path parts and control characters.
+  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 120);
+  return clean === '' ? 'upload.csv' : clean;
+}
+
+async function readUpload(c: AppContext): Promise<{ bytes: Uint8Array; filename: string }> {
+  const type = c.req.header('Content-Type') ?? '';
+  if (/^multipart\/form-data\b/i.test(type)) {
+    const form = await c.req.parseBody();
+    const file = form.file;
+    if (!(file instanceof File)) throw new AppError('bad_request', { message: 'Choose a CSV file to import.', details: { field: 'file' } });
+    return { bytes: new Uint8Array(await file.arrayBuffer()), filename: cleanFilename(file.name) };
+  }
+  if (!/^(text\/csv|text\/plain|application\/octet-stream|application\/vnd\.ms-excel)\b/i.test(type)) {
+    throw new AppError('bad_request', { message: 'Send the CSV file as the body (Content-Type: text/csv) or as a form field named file.' });
+  }
+  return { bytes: new Uint8Array(await c.req.arrayBuffer()), filename: cleanFilename(c.req.query('filename')) };
+}
+
+export function adminImportRoutes(app: Hono<AppEnv>, deps: AdminImportDeps): void {
+  app.get('/api/admin/imports', async function importHistory(c) {
+    return c.json({ imports: await deps.figures.listImports() });
+  });
+
+  app.post('/api/admin/imports', async function importCsv(c) {
+    const session = c.get('session') as Session;
+    const { bytes, filename } = await readUpload(c);
+    const actor = { actorId: session.user.id, actor: session.user.username, ip: deps.clientAddress(c), target: filename };
+    const parsed = parseCsv(bytes);
+    if (!parsed.ok) {
+      await deps.store.audit({ ...actor, action: 'data_import', outcome: 'failure', detail: `${parsed.problemCount} bad lines` });
+      const first = parsed.problems[0];
+      const message =
+        parsed.problemCount === 1 && first !== undefined
+          ? `The file was not imported: line ${first.line}: ${first.reason}`
+          : `The file was not imported: ${parsed.problemCount.toLocaleString('en')} lines have problems. Nothing was changed.`;
+      throw new AppError('bad_request', { message, details: { field: 'file', problems: parsed.problems, problemCount: parsed.problemCount } });
+    }
+    const summary = await deps.figures.importRecords(parsed.rows, { actor: session.user.username, filename });
+    await deps.store.audit({
+      ...actor,
+      action: 'data_import',
+      outcome: 'success',
+      detail: `${summary.rows} rows for ${summary.from}..${summary.to}, replaced ${summary.replaced}`,
+    });
+    return c.json({ import: summary }, 201);
+  });
+}

@@ -1,0 +1,34 @@
+/** The admin API (`/api/admin/...`): signed in, CSRF on changes, and the `admin` role — checked before any route runs. */
+import type { Hono } from 'hono';
+import type { AppEnv } from '../http/app.ts';
+import type { ClientAddress } from '../http/client-ip.ts';
+import { requireRole, requireSession, type SessionDeps } from '../auth/session.ts';
+import type { Figures } from '../reports/figures.ts';
+import type { Limiter } from '../ratelimit/limiter.ts';
+import type { Rule } from '../ratelimit/store.ts';
+import { adminAuditRoutes } from './audit.ts';
+import { adminImportRoutes } from './imports.ts';
+import { adminUserRoutes } from './users.ts';
+
+export { IMPORT_BODY_LIMIT } from './imports.ts';
+
+export interface AdminDeps extends SessionDeps {
+  readonly figures: Figures;
+  readonly clientAddress: ClientAddress;
+  /** Per admin: imports rewrite the figures file (RATE_LIMIT_IMPORT). */
+  readonly limits?: { readonly limiter: Limiter; readonly import: Rule };
+}
+
+export function adminRoutes(app: Hono<AppEnv>, deps: AdminDeps): void {
+  app.use('/api/admin/*', requireSession(deps), requireRole('admin'));
+  const { limits } = deps;
+  if (limits !== undefined) {
+    app.post('/api/admin/imports', async function importLimited(c, next) {
+      await limits.limiter.check(c, limits.import, `user:${c.get('session').user.id}`);
+      await next();
+    });
+  }
+  adminUserRoutes(app, deps);
+  adminImportRoutes(app, deps);
+  adminAuditRoutes(app, deps);
+}

@@ -1,0 +1,53 @@
+/**
+ * The dashboard's figures (`/api/dashboard/...`): filters from the query string — the same
+ * names the page keeps in its URL — validated against what the data holds, so a typo is a
+ * `400` naming the field rather than an empty chart.
+ */
+import type { Hono } from 'hono';
+import type { AppContext, AppEnv } from '../http/app.ts';
+import { AppError } from '../http/errors.ts';
+import { requireSession, type SessionDeps } from '../auth/session.ts';
+import type { Figures } from '../reports/figures.ts';
+import { FilterError, parseFilters, parseTableRequest } from '../reports/filters.ts';
+import type { Filters } from '../reports/types.ts';
+
+export interface DashboardApiDeps extends SessionDeps {
+  readonly figures: Figures;
+  /** Today as YYYY-MM-DD (UTC): the default end of a range when there is no data yet. */
+  readonly today: () => string;
+}
+
+/** FilterError (pure, no HTTP) → `400 bad_request` with the field the page highlights. */
+export function asBadRequest(error: unknown): unknown {
+  return error instanceof FilterError ? new AppError('bad_request', { message: error.message, details: { field: error.field }, cause: error }) : error;
+}
+
+export async function requestFilters(c: AppContext, figures: Figures, today: string, source?: Record<string, string | undefined>): Promise<Filters> {
+  const options = await figures.options();
+  try {
+    return parseFilters(source ?? c.req.query(), options, today);
+  } catch (error) {
+    throw asBadRequest(error);
+  }
+}
+
+export function dashboardApi(app: Hono<AppEnv>, deps: DashboardApiDeps): void {
+  const session = requireSession(deps);
+  const { figures } = deps;
+
+  app.get('/api/dashboard/figures', session, async function dashboardFigures(c) {
+    const filters = await requestFilters(c, figures, deps.today());
+    return c.json(await figures.view(filters));
+  });
+
+  app.get('/api/dashboard/table', session, async function dashboardTable(c) {
+    const filters = await requestFilters(c, figures, deps.today());
+    let request;
+    try {
+      request = parseTableRequest(c.req.query());
+    } catch (error) {
+      throw asBadRequest(error);
+    }
+    return c.json(await figures.table(filters, request));
+  });
+}
