@@ -1,6 +1,7 @@
 /**
- * The sign-in page and the signed-in start page. Both work without JavaScript (plain form
- * posts); the scripts make them smoother (no full-page error round trip, silent refresh).
+ * The sign-in page. It works without JavaScript (a plain form post); the script makes it
+ * smoother (no full-page error round trip, silent refresh). The signed-in start page is the
+ * dashboard (src/dashboard/pages.ts).
  */
 import type { Context, Hono } from 'hono';
 import type { AppEnv } from '../http/app.ts';
@@ -56,34 +57,6 @@ export function loginPage(options: { basePath: string; next: string; message?: s
   });
 }
 
-export function homePage(session: Session, options: { basePath: string; assets: AssetUrls }): string {
-  const base = escapeHtml(options.basePath);
-  const user = session.user;
-  const csrf = escapeHtml(session.claims.csrf);
-  const signOut = (action: string, label: string, id: string): string =>
-    `<form method="post" action="${base}/api/auth/${action}" class="inline" id="${id}">` +
-    `<input type="hidden" name="csrf_token" value="${csrf}"><button type="submit">${label}</button></form>`;
-  const body =
-    `<header class="bar"><span class="brand">Members\u2019 dashboard</span>` +
-    `<nav aria-label="Account"><span>Signed in as <strong id="who">${escapeHtml(user.displayName)}</strong></span>` +
-    `${signOut('logout', 'Sign out', 'sign-out')}</nav></header>` +
-    '<main class="page" aria-labelledby="title">' +
-    `<h1 id="title">Welcome, ${escapeHtml(user.displayName)}</h1>` +
-    `<p>You are signed in as <code>${escapeHtml(user.username)}</code> (${user.role === 'admin' ? 'administrator' : 'member'}).</p>` +
-    '<p id="status" role="status"></p>' +
-    `<section aria-labelledby="sessions"><h2 id="sessions">Sessions</h2>` +
-    '<p>Signed in on another device you no longer use? End every session, everywhere:</p>' +
-    `${signOut('logout-all', 'Sign out everywhere', 'sign-out-all')}</section>` +
-    '</main>';
-  return renderPage({
-    title: 'Dashboard',
-    body,
-    assets: options.assets,
-    scripts: ['home.js'],
-    head: `<meta name="csrf-token" content="${csrf}"><meta name="base-path" content="${base}">`,
-  });
-}
-
 export function authPages(app: Hono<AppEnv>, deps: PageDeps): void {
   const { basePath } = deps;
 
@@ -92,11 +65,5 @@ export function authPages(app: Hono<AppEnv>, deps: PageDeps): void {
     if ((await currentSession(c, deps)) !== undefined) return c.redirect(next, 302);
     const message = MESSAGES[c.req.query('error') ?? c.req.query('notice') ?? ''];
     return c.html(loginPage({ basePath, next, message, assets: deps.assets }));
-  });
-
-  app.get('/', async function home(c) {
-    const session = await currentSession(c, deps);
-    if (session === undefined) return c.redirect(`${basePath}/login?next=${encodeURIComponent(`${basePath}/`)}`, 302);
-    return c.html(homePage(session, deps));
   });
 }
