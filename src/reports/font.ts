@@ -29,7 +29,7 @@ const RETRY_AFTER_FAILURE_MS = 5000;
 export function createFontLoader(dir: string, options: { now?: () => number } = {}): () => Promise<ReportFonts> {
   const now = options.now ?? Date.now;
   let pending: Promise<ReportFonts> | undefined;
-  let failedAt = 0;
+  let failedAt: number | undefined;
 
   const load = async (): Promise<ReportFonts> => {
     const file = path.join(dir, FONT_FILES.regular);
@@ -48,9 +48,9 @@ export function createFontLoader(dir: string, options: { now?: () => number } = 
   };
 
   return function loadFonts() {
-    if (pending !== undefined && failedAt !== 0 && now() - failedAt >= RETRY_AFTER_FAILURE_MS) pending = undefined;
+    if (pending !== undefined && failedAt !== undefined && now() - failedAt >= RETRY_AFTER_FAILURE_MS) pending = undefined;
     if (pending === undefined) {
-      failedAt = 0;
+      failedAt = undefined;
       pending = load();
       pending.catch(() => {
         failedAt = now();
