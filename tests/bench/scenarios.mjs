@@ -18,6 +18,7 @@
 // server (e.g. POST /api/auth/login) and returns the request to hammer, with its headers.
 import { load, summarize } from './lib.mjs';
 import { apiMe, fileStoreConsume, loginLatency, residentMemory } from './limits.mjs';
+import { pdfReport } from './pdf.mjs';
 
 /**
  * Cold start: spawn `node` → first 200 on `path`, app and bare alternately, fresh process each time.
@@ -187,4 +188,6 @@ export const scenarios = [
   apiMe({ name: 'api-me', connections: 50, durationS: 4, warmupS: 1.5, rounds: 3, goal: 0.5, limiterGoal: 0.85 }),
   loginLatency({ name: 'login', logins: 10, quickLogins: 4 }),
   residentMemory({ name: 'rss', requests: 10_000, rounds: 3, quickRounds: 1 }),
+  // The PDF report (tests/bench/pdf.mjs).
+  pdfReport({ name: 'pdf', sizes: [100, 1000], coldRuns: 3, quickColdRuns: 1, rounds: 5, quickRounds: 2, goalMs: 1500 }),
 ];
