@@ -113,6 +113,19 @@ describe('PDF report edge cases', () => {
     assert.equal((await PDFDocument.load(bytes)).getPageCount(), 2);
     assert.equal(pageCount(ROWS_PER_PAGE + 1), 3);
   });
+
+  test('text the font lacks, control characters and decomposed Hangul do not break the report', async (t) => {
+    const odd = ['emoji 🎉 مرحبا 日本', 'Привет мир', 'tab\tnew\nline\u0000nul', 'lone \ud800 surrogate', '한\u1100\u1161 decomposed'];
+    const base = sampleInput(10);
+    const rows = base.rows.map((row, i) => ({ ...row, category: odd[i % odd.length]!, note: odd[(i + 1) % odd.length]! }));
+    const bytes = await renderReport({ ...base, rows, title: odd.join(' | ') }, fonts);
+    assert.equal((await PDFDocument.load(bytes)).getPageCount(), 2);
+    if (!needSystem(t, poppler('pdftotext'))) return;
+    const table = pagesText(bytes, 'odd.pdf')[1]!;
+    assert.ok(table.includes('Привет мир'));
+    assert.ok(table.includes('tab new line nul'), 'control characters become spaces');
+    assert.ok(table.includes('한가 decomposed'), 'jamo composed to NFC syllables');
+  });
 });
 
 describe('subset font', () => {
