@@ -140,18 +140,21 @@ function fromForm(): ViewState {
   return { from: value('from'), to: value('to'), category: value('category'), metric: value('metric'), sort: state.sort, dir: state.dir };
 }
 
+let typing: ReturnType<typeof setTimeout> | undefined;
 form.addEventListener('submit', (event) => {
   event.preventDefault();
+  clearTimeout(typing);
   go(fromForm());
 });
 for (const name of ['category', 'metric']) input(name).addEventListener('change', () => go(fromForm()));
-let typing: ReturnType<typeof setTimeout> | undefined;
 for (const name of ['from', 'to']) {
   input(name).addEventListener('change', (event) => {
     clearTimeout(typing);
     // A date being typed fires `change` per part; wait until it is whole and the typing pauses.
     if (!(event.target as HTMLInputElement).validity.valid) return;
-    typing = setTimeout(() => go(fromForm()), 600);
+    typing = setTimeout(() => {
+      if (!sameFilters(fromForm(), state)) go(fromForm());
+    }, 600);
   });
 }
 

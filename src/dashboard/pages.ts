@@ -37,8 +37,8 @@ function filterForm(base: string, q: Query): string {
     .join('');
   return (
     `<form id="filters" class="filters" method="get" action="${base}/" aria-label="Filters">` +
-    `<div class="field"><label for="f-from">From</label><input id="f-from" name="from" type="date" value="${attr(q.from)}"></div>` +
-    `<div class="field"><label for="f-to">To</label><input id="f-to" name="to" type="date" value="${attr(q.to)}"></div>` +
+    `<div class="field date"><label for="f-from">From</label><input id="f-from" name="from" type="date" value="${attr(q.from)}"></div>` +
+    `<div class="field date"><label for="f-to">To</label><input id="f-to" name="to" type="date" value="${attr(q.to)}"></div>` +
     '<div class="field"><label for="f-category">Category</label><select id="f-category" name="category">' +
     `<option value="">All categories</option>${current(q.category)}</select></div>` +
     `<div class="field"><label for="f-metric">Metric</label><select id="f-metric" name="metric">${current(q.metric)}</select></div>` +

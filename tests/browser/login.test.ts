@@ -7,23 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import type { ConsoleMessage, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.ts';
+import { launchChromium, watchConsole } from '../helpers/browser.ts';
 import { ROOT, releaseCopy, spawnApp } from '../helpers/process.ts';
 
 const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const PASSWORD = 'browser test password';
 const release = releaseCopy();
 after(() => release.remove());
-
-function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (message: ConsoleMessage) => {
-    if (message.type() === 'error') problems.push(message.text());
-  });
-  page.on('pageerror', (error) => problems.push(error.message));
-  return problems;
-}
 
 test('sign in with the keyboard, land on the dashboard on the first load, sign out', async (t) => {
   const browser = await launchChromium(t);
@@ -55,8 +45,9 @@ test('sign in with the keyboard, land on the dashboard on the first load, sign o
   await page.getByLabel('Password').fill(PASSWORD);
   await page.keyboard.press('Enter');
   await page.waitForURL(`${base}/`);
-  // First load: the welcome is in the server-rendered page, no reload or polling needed.
-  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Welcome, Administrator');
+  // First load: the dashboard is the server-rendered page, no reload or polling needed.
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Dashboard');
+  assert.equal(await page.locator('#who').textContent(), 'Administrator');
   await page.screenshot({ path: path.join(ARTIFACTS, 'home.png'), fullPage: true });
   const cookies = await context.cookies();
   const access = cookies.find((c) => c.name === 'dash_access');
@@ -70,7 +61,7 @@ test('sign in with the keyboard, land on the dashboard on the first load, sign o
   await page.waitForTimeout(8500);
   await page.reload();
   await page.waitForURL(`${base}/`, { timeout: 10_000 });
-  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Welcome, Administrator');
+  assert.equal(await page.locator('#who').textContent(), 'Administrator');
   await app.waitFor(/POST \/dashboard\/api\/auth\/refresh 200/);
 
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
@@ -78,7 +69,7 @@ test('sign in with the keyboard, land on the dashboard on the first load, sign o
   assert.match((await page.getByRole('alert').textContent()) ?? '', /signed out/);
   await page.goBack();
   await page.waitForLoadState('load');
-  assert.equal(await page.getByText('Welcome, Administrator').count(), 0, 'going back shows no data after sign-out');
+  assert.equal(await page.locator('#who, #figures').count(), 0, 'going back shows no data after sign-out');
   assert.deepEqual(problems.filter((p) => !/401|Failed to load resource/.test(p)), [], 'no script errors and no CSP violations');
   await context.close();
 });
@@ -99,6 +90,7 @@ test('the sign-in page is usable on a phone-sized screen and sends no-JavaScript
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${base}/`);
-  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Welcome, Administrator');
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Dashboard');
+  assert.equal(await page.locator('#who').textContent(), 'Administrator');
   await context.close();
 });

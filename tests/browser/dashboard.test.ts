@@ -1,0 +1,266 @@
+/**
+ * The dashboard in real headless Chromium, against the built app (a release copy, development
+ * mode, so it holds a year of sample figures): first load after sign-in, filters in the URL,
+ * sorting and pages, the PDF download, silent refresh past the access token's life, sign-out
+ * and the back button, the phone layout, and the page's weight.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { dashboardSettled, launchChromium, signIn, unexpected, watchConsole } from '../helpers/browser.ts';
+import { ROOT, releaseCopy, spawnApp, type AppProcess } from '../helpers/process.ts';
+
+const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
+const PASSWORD = 'dashboard test password';
+const release = releaseCopy();
+after(() => release.remove());
+mkdirSync(ARTIFACTS, { recursive: true });
+
+let shared: Promise<{ app: AppProcess; base: string }> | undefined;
+/** One app for the tests that do not need special settings; started on first use. */
+function sharedApp(): Promise<{ app: AppProcess; base: string }> {
+  shared ??= startApp('shared', {});
+  return shared;
+}
+after(async () => (await shared)?.app.stop());
+
+async function startApp(name: string, env: Record<string, string>): Promise<{ app: AppProcess; base: string }> {
+  const app = spawnApp({
+    cwd: release.dir,
+    env: { NODE_ENV: 'development', BASE_PATH: '/dashboard', SECRET_KEY: 'd'.repeat(64), DATA_DIR: path.join(release.dir, `data-${name}`), ADMIN_USERNAME: 'chair', ADMIN_PASSWORD: PASSWORD, RATE_LIMIT_LOGIN: '100/minute', ...env },
+  });
+  const base = `${await app.url()}/dashboard`;
+  await app.waitFor(/created the first admin/);
+  await app.waitFor(/development: imported sample figures/);
+  return { app, base };
+}
+
+async function openSignedIn(browser: Browser, base: string, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  await page.goto(`${base}/`);
+  await signIn(page, 'chair', PASSWORD, `${base}/`);
+  await dashboardSettled(page);
+  return { page, problems };
+}
+
+const text = async (page: Page, selector: string): Promise<string> => ((await page.locator(selector).textContent()) ?? '').trim();
+const number = (value: string): number => Number(value.replace(/[^\d.-]/g, ''));
+const columnTexts = (page: Page, column: number): Promise<string[]> => page.locator(`#records tbody tr td:nth-child(${column})`).allTextContents();
+
+test('first visit: sign in, and the dashboard shows figures on the first load', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  const { base } = await sharedApp();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  const documents: string[] = [];
+  page.on('request', (request) => {
+    if (request.resourceType() === 'document') documents.push(new URL(request.url()).pathname);
+  });
+  const bytes = new Map<string, number>();
+  page.on('response', async (response) => {
+    const type = response.request().resourceType();
+    if ((type === 'document' || type === 'script' || type === 'stylesheet') && !response.url().includes('/login')) bytes.set(response.url(), (await response.body().catch(() => Buffer.alloc(0))).length);
+  });
+
+  await page.goto(`${base}/`);
+  assert.equal(new URL(page.url()).pathname, '/dashboard/login');
+  bytes.clear(); // weigh the dashboard only, not the sign-in page
+  await signIn(page, 'chair', PASSWORD, `${base}/`);
+  await dashboardSettled(page);
+  assert.deepEqual(documents, ['/dashboard/', '/dashboard/login', '/dashboard/'], 'one load of the dashboard after sign-in: no reload needed');
+
+  assert.ok(number(await text(page, '#card-total .card-value')) > 0, 'the total is a number');
+  assert.match(await text(page, '#card-count .card-value'), /^\d[\d,]*$/);
+  assert.match(await text(page, '#card-change .card-value'), /^[▲▼] (Up|Down) [+-][\d.,]+%$|^No change$|^–$/, 'the change says its direction in words too');
+  assert.ok((await page.locator('#chart-series svg circle').count()) > 10, 'the line chart has points');
+  assert.ok((await page.locator('#chart-breakdown svg rect').count()) >= 4, 'the bar chart has a bar per category');
+  assert.match((await page.locator('#chart-series svg[role="img"] > title').textContent()) ?? '', / per (day|week|month)$/);
+  assert.ok((await text(page, '#chart-series .chart-description')).length > 20, 'the chart has a text alternative');
+  assert.equal(await page.locator('#records tbody tr').count(), 25);
+  assert.match(await text(page, '#range'), /^Rows 1–25 of [\d,]+$/);
+  assert.equal(await page.getByRole('link', { name: 'Admin' }).count(), 1, 'an admin sees the Admin link');
+  const korean = await page.locator('#records tbody td', { hasText: '서울 지점' }).count();
+  assert.ok(korean > 0, 'Korean category names arrive intact');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+
+  const total = [...bytes.values()].reduce((a, b) => a + b, 0);
+  t.diagnostic(`dashboard weight (HTML + JS + CSS, uncompressed): ${total} bytes in ${bytes.size} files: ${[...bytes].map(([url, n]) => `${path.basename(new URL(url).pathname)} ${n}`).join(', ')}`);
+  assert.ok(total < 150_000, `the dashboard page weighs ${total} bytes`);
+  assert.deepEqual(unexpected(problems), [], 'no script errors and no CSP violations');
+  await context.close();
+});
+
+test('filters change cards, charts, table and URL; the URL reloads to the same view; back and forward', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  const { base } = await sharedApp();
+  const { page, problems } = await openSignedIn(browser, base);
+  const allTotal = await text(page, '#card-total .card-value');
+  const allBars = await page.locator('#chart-breakdown svg rect').count();
+
+  await page.getByLabel('Category', { exact: true }).selectOption('서울 지점');
+  await page.waitForURL(/category=/);
+  await dashboardSettled(page);
+  assert.equal(new URL(page.url()).searchParams.get('category'), '서울 지점');
+  const seoulTotal = await text(page, '#card-total .card-value');
+  assert.notEqual(seoulTotal, allTotal, 'the total changed');
+  assert.ok(number(seoulTotal) < number(allTotal));
+  assert.equal(await text(page, '#card-count .card-note'), '서울 지점');
+  assert.ok((await page.locator('#chart-breakdown svg rect').count()) < allBars, 'the breakdown shows one category');
+  assert.deepEqual([...new Set(await columnTexts(page, 2))], ['서울 지점'], 'every row is of the chosen category');
+
+  await page.reload();
+  await dashboardSettled(page);
+  assert.equal(await text(page, '#card-total .card-value'), seoulTotal, 'reloading the URL shows the same view');
+  assert.equal(await page.getByLabel('Category', { exact: true }).inputValue(), '서울 지점');
+
+  // A narrower range: the last week of the default one.
+  const to = await page.getByLabel('To', { exact: true }).inputValue();
+  const from = new Date(Date.parse(`${to}T00:00:00Z`) - 6 * 86_400_000).toISOString().slice(0, 10);
+  await page.getByLabel('From', { exact: true }).fill(from);
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.waitForURL((url) => url.searchParams.get('from') === from);
+  await dashboardSettled(page);
+  assert.equal(await text(page, '#card-count .card-value'), '7', 'seven days of one category and metric');
+  assert.equal(await page.locator('#records tbody tr').count(), 7);
+  assert.match(await text(page, '#card-total .card-note'), new RegExp(`${from} – ${to}`));
+
+  await page.goBack();
+  await dashboardSettled(page);
+  await page.waitForFunction((expected) => document.querySelector('#card-total .card-value')?.textContent === expected, seoulTotal);
+  assert.equal(await page.getByLabel('From', { exact: true }).inputValue() === from, false, 'back restores the previous range');
+  await page.goForward();
+  await page.waitForFunction(() => document.querySelector('#card-count .card-value')?.textContent === '7');
+
+  // Presets write both dates.
+  await page.getByRole('button', { name: 'Last 30 days' }).click();
+  await page.waitForURL((url) => url.searchParams.get('to') === to && url.searchParams.get('from') !== from);
+  await dashboardSettled(page);
+  assert.equal(await text(page, '#card-count .card-value'), '30');
+  assert.deepEqual(unexpected(problems), []);
+  await page.context().close();
+});
+
+test('sorting by a column header and paging through the records', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  const { base } = await sharedApp();
+  const { page, problems } = await openSignedIn(browser, base);
+
+  const header = page.locator('#records th[data-sort="value"]');
+  await header.getByRole('button', { name: 'Value' }).click();
+  await page.waitForURL(/sort=value/);
+  await dashboardSettled(page);
+  assert.equal(await header.getAttribute('aria-sort'), 'descending');
+  const values = (await columnTexts(page, 4)).map(number);
+  assert.deepEqual(values, [...values].sort((a, b) => b - a), 'largest first');
+  assert.equal(await page.locator('#records th[data-sort="date"]').getAttribute('aria-sort'), null);
+
+  await header.getByRole('button', { name: 'Value' }).click();
+  await page.waitForURL(/dir=asc/);
+  await dashboardSettled(page);
+  assert.equal(await header.getAttribute('aria-sort'), 'ascending');
+  const ascending = (await columnTexts(page, 4)).map(number);
+  assert.deepEqual(ascending, [...ascending].sort((a, b) => a - b), 'smallest first');
+
+  const firstPage = await columnTexts(page, 1);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.waitForURL(/page=2/);
+  await dashboardSettled(page);
+  assert.match(await text(page, '#range'), /^Rows 26–50 of [\d,]+$/);
+  assert.notDeepEqual(await columnTexts(page, 1).then((d) => d.join()), firstPage.join());
+  const second = (await columnTexts(page, 4)).map(number);
+  assert.ok(second[0]! >= ascending.at(-1)!, 'page 2 continues the order');
+  assert.equal(await page.getByRole('button', { name: 'Previous' }).isEnabled(), true);
+
+  await page.reload();
+  await dashboardSettled(page);
+  assert.match(await text(page, '#range'), /^Rows 26–50 of/, 'page and order survive a reload');
+  assert.equal(await header.getAttribute('aria-sort'), 'ascending');
+  await page.getByRole('button', { name: 'Previous' }).click();
+  await page.waitForURL((url) => !url.searchParams.has('page'));
+  await dashboardSettled(page);
+  assert.match(await text(page, '#range'), /^Rows 1–25 of/);
+  assert.equal(await page.getByRole('button', { name: 'Previous' }).isDisabled(), true);
+  assert.deepEqual(unexpected(problems), []);
+  await page.context().close();
+});
+
+test('Download PDF saves the report under its dated name', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  const { base } = await sharedApp();
+  const { page, problems } = await openSignedIn(browser, base);
+  const button = page.getByRole('button', { name: 'Download PDF' });
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), button.click()]);
+  assert.match(download.suggestedFilename(), /^dashboard-report-\d{4}-\d{2}-\d{2}\.pdf$/);
+  const file = await download.path();
+  assert.equal(readFileSync(file).subarray(0, 5).toString('latin1'), '%PDF-');
+  await page.waitForFunction(() => document.querySelector('#download')?.textContent === 'Download PDF');
+  assert.match(await text(page, '#status'), /Report downloaded: dashboard-report-/);
+  assert.deepEqual(unexpected(problems), []);
+  await page.context().close();
+});
+
+test('with a 5-second access token the page keeps working past its expiry', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  const { app, base } = await startApp('short', { ACCESS_TOKEN_TTL: '5s' });
+  t.after(() => app.stop());
+  const { page, problems } = await openSignedIn(browser, base);
+  // 5 s of life plus the verifier's 5 s leeway for clock skew, and a margin.
+  await page.waitForTimeout(11_000);
+  await page.getByLabel('Category', { exact: true }).selectOption('부산 지점');
+  await page.waitForURL(/category=/);
+  await dashboardSettled(page);
+  assert.equal(new URL(page.url()).pathname, '/dashboard/', 'still on the dashboard, not sent to sign in');
+  assert.deepEqual([...new Set(await columnTexts(page, 2))], ['부산 지점']);
+  assert.equal(await page.locator('#error').isHidden(), true);
+  await app.waitFor(/POST \/dashboard\/api\/auth\/refresh 200/);
+  assert.deepEqual(unexpected(problems), []);
+  await page.context().close();
+});
+
+test('after sign-out, going back shows no figures', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  const { base } = await sharedApp();
+  const { page } = await openSignedIn(browser, base);
+  assert.ok((await page.locator('#records tbody tr').count()) > 0);
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await page.waitForURL(/\/dashboard\/login\?notice=signed_out/);
+  await page.goBack();
+  await page.waitForLoadState('load');
+  await page.waitForTimeout(300);
+  assert.match(new URL(page.url()).pathname, /^\/dashboard\/login$/, 'back lands on sign-in');
+  assert.equal(await page.locator('#figures, #records, .card-value').count(), 0, 'no figures in the page');
+  assert.equal(await page.getByText('서울 지점').count(), 0);
+  await page.context().close();
+});
+
+test('on a phone (375 × 740) nothing overflows sideways', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  const { base } = await sharedApp();
+  const { page, problems } = await openSignedIn(browser, base, { width: 375, height: 740 });
+  assert.ok((await page.locator('#chart-series svg circle').count()) > 0);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 375, `the page is ${width} px wide`);
+  // The table scrolls inside its own box instead.
+  const box = await page.evaluate(() => {
+    const scroll = document.getElementById('records-scroll')!;
+    return { client: scroll.clientWidth, scroll: scroll.scrollWidth };
+  });
+  assert.ok(box.client <= 375);
+  const cards = await page.locator('.card').evaluateAll((nodes) => nodes.map((n) => n.getBoundingClientRect().left));
+  assert.equal(new Set(cards).size, 1, 'the cards stack in one column');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-phone.png'), fullPage: true });
+  assert.deepEqual(unexpected(problems), []);
+  await page.context().close();
+});
