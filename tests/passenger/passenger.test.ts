@@ -21,6 +21,7 @@ const APP_GROUP = 'nogroup';
 const SECRET = randomBytes(32).toString('hex');
 const CANARY = `canary-${randomBytes(8).toString('hex')}`;
 const BAD_TTL = 'bogus-ttl-value';
+const ADMIN_PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
 const CLOUDLINUX_BLOCK = /# DO NOT REMOVE\. CLOUDLINUX PASSENGER CONFIGURATION BEGIN\n((?:Passenger\w+ .+\n){5})# DO NOT REMOVE\. CLOUDLINUX PASSENGER CONFIGURATION END\n/;
 
 interface Site {
@@ -123,7 +124,7 @@ test('the release under Apache + Passenger at /dashboard, configured by the .hta
     }
   });
 
-  const dashboard = install(tmp, 'dashboard', { SECRET_KEY: SECRET });
+  const dashboard = install(tmp, 'dashboard', { SECRET_KEY: SECRET, ADMIN_USERNAME: 'boss', ADMIN_PASSWORD: ADMIN_PASSWORD, ORG_NAME: '한국 회원 협회' });
   const badconf = install(tmp, 'badconf', { SECRET_KEY: SECRET, ACCESS_TOKEN_TTL: BAD_TTL });
   assert.equal(existsSync(path.join(dashboard.appRoot, 'node_modules')), false);
   assert.deepEqual(
@@ -188,6 +189,33 @@ test('the release under Apache + Passenger at /dashboard, configured by the .hta
     assert.match(health.headers.get('strict-transport-security') ?? '', /max-age=\d+/);
     const line = await logLine(running, / INFO listening port=passenger /);
     assert.match(line, new RegExp(` env=production base=/dashboard data=${escape(dashboard.dataDir)} `));
+  });
+
+  await step('an admin signs in, imports a CSV with a Korean category, sees it, and downloads the PDF report', async () => {
+    const send = (route: string, init: RequestInit & { headers?: Record<string, string> }) =>
+      fetch(`${url}/dashboard${route}`, { ...init, redirect: 'manual', signal: AbortSignal.timeout(30_000), headers: { 'Sec-Fetch-Site': 'same-origin', ...init.headers } });
+    // The first admin is created just after start-up (a scrypt hash): wait for it.
+    await logLine(running, /created the first admin|created the user "boss"/i, 10_000);
+    const login = await send('/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'boss', password: ADMIN_PASSWORD }) });
+    assert.equal(login.status, 200, await login.clone().text());
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const cookie = login.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    const auth = { Cookie: cookie, 'X-CSRF-Token': csrfToken };
+    const csv = 'date,category,metric,value\n2026-05-01,서울 지점,revenue,1200\n2026-05-02,서울 지점,revenue,1300\n';
+    const imported = await send('/api/admin/imports?filename=may.csv', { method: 'POST', headers: { ...auth, 'Content-Type': 'text/csv' }, body: csv });
+    assert.equal(imported.status, 201, await imported.clone().text());
+    const figures = await send('/api/dashboard/figures?from=2026-05-01&to=2026-05-02', { headers: auth });
+    const view = (await figures.json()) as { summary: { total: number }; breakdown: Array<{ category: string }> };
+    assert.equal(view.summary.total, 2500);
+    assert.equal(view.breakdown[0]?.category, '서울 지점');
+    // The report bundle (dist/report.cjs) and the font (dist/fonts) are found from the release.
+    const pdf = await send('/api/reports/pdf', { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ from: '2026-05-01', to: '2026-05-02' }) });
+    assert.equal(pdf.status, 200);
+    assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+    assert.match(pdf.headers.get('content-disposition') ?? '', /^attachment; filename="dashboard-report-\d{4}-\d{2}-\d{2}\.pdf"$/);
+    const bytes = Buffer.from(await pdf.arrayBuffer());
+    assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
+    assert.ok(bytes.length > 5_000 && bytes.length < 500_000, `${bytes.length} bytes`);
   });
 
   await step(`the app runs as ${APP_USER}, never as root`, async () => {
