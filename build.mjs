@@ -3,7 +3,7 @@
 // content-hashed names in dist/public.
 // Usage: node build.mjs [--package]   (--package also writes release/*.zip)
 import { build } from 'esbuild';
-import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ export async function buildAll({ quiet = false } = {}) {
   await rm(dist, { recursive: true, force: true });
   await mkdir(path.join(dist, 'public'), { recursive: true });
 
-  await build({
+  const server = await build({
     // report.cjs (pdf-lib, fontkit) is required on the first PDF only, to keep start-up light.
     entryPoints: { server: path.join(root, 'src/server.ts'), cli: path.join(root, 'src/cli.ts'), report: path.join(root, 'src/reports/pdf/report.ts') },
     outdir: dist,
@@ -30,8 +30,10 @@ export async function buildAll({ quiet = false } = {}) {
     sourcesContent: false,
     legalComments: 'linked',
     logLevel: 'warning',
+    metafile: true,
     plugins: [withoutBrotli],
   });
+  await writeThirdPartyLicenses(server.metafile);
 
   // sql.js, loaded on first use from beside the bundle: its WASM and its JavaScript half.
   await copyFile(require.resolve('sql.js/dist/sql-wasm.wasm'), path.join(dist, 'sql-wasm.wasm'));
@@ -85,6 +87,30 @@ export const withoutBrotli = {
     b.onResolve({ filter: /^brotli(\/.*)?$/ }, () => ({ path: path.join(root, 'src/reports/pdf/brotli-stub.ts') }));
   },
 };
+
+/**
+ * The bundles carry other people's code (hono, jose, pdf-lib, fontkit, csv-parse, …) whose
+ * licences ask that their notice travel with it: one file listing every bundled package with
+ * its licence text, since the release has no node_modules to hold them.
+ */
+async function writeThirdPartyLicenses(metafile) {
+  const packages = new Map();
+  for (const input of Object.keys(metafile.inputs)) {
+    const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m === null) continue;
+    const dir = path.join(root, input.slice(0, m.index + m[0].length));
+    packages.set(m[1], dir);
+  }
+  const sections = [];
+  for (const [name, dir] of [...packages].sort(([a], [b]) => a.localeCompare(b))) {
+    const manifest = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'));
+    const files = (await readdir(dir)).filter((f) => /^(licen[cs]e|copying|notice)/i.test(f));
+    const texts = await Promise.all(files.map((f) => readFile(path.join(dir, f), 'utf8')));
+    sections.push(`${name}@${manifest.version} (${manifest.license ?? 'see text'})\n${'-'.repeat(60)}\n${texts.join('\n').trim() || `License: ${manifest.license}`}\n`);
+  }
+  const header = 'Third-party software bundled into dist/*.cjs, with its licence.\nsql.js: dist/sql-wasm.LICENSE.txt. Pretendard font: dist/fonts/Pretendard-LICENSE.txt.\n\n';
+  await writeFile(path.join(dist, 'THIRD_PARTY_LICENSES.txt'), header + sections.join('\n'));
+}
 
 async function browserEntries() {
   const dir = path.join(root, 'public');
