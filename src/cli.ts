@@ -1,15 +1,20 @@
 /**
- * The command-line tool, run from the built bundle alone: `node dist/cli.cjs users list`.
+ * The command-line tool, run from the built bundle alone: `node dist/cli.cjs users list`,
+ * `node dist/cli.cjs figures import data.csv`.
  * Like app.js it reads .env from the app root; it needs only DATA_DIR (not SECRET_KEY), so it
  * works over SSH even when the app's other settings live in cPanel's panel.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { figuresCommand, FIGURES_USAGE } from './cli/figures.ts';
 import { usersCommand, USAGE } from './cli/users.ts';
 import { createLogger } from './log/index.ts';
+import { openFigures } from './reports/open.ts';
 import { openStore } from './store/open.ts';
+import { createSqlJsLoader } from './store/sqljs.ts';
 
 const appRoot = path.resolve(__dirname, '..');
 
@@ -51,29 +56,45 @@ async function main(argv: string[]): Promise<number> {
     dataDir = rest[dataDirFlag + 1] ?? dataDir;
     rest.splice(dataDirFlag, 2);
   }
-  if (area !== 'users') {
-    process.stderr.write(`${area === undefined || area === 'help' || area === '--help' ? '' : `error: unknown area "${area}"\n\n`}${USAGE}\n`);
+  if (area !== 'users' && area !== 'figures') {
+    process.stderr.write(`${area === undefined || area === 'help' || area === '--help' ? '' : `error: unknown area "${area}"\n\n`}${USAGE}\n\n${FIGURES_USAGE}\n`);
     return area === 'help' || area === '--help' ? 0 : 2;
   }
   // Log lines (e.g. "database opened") go to stderr: stdout is for the answer.
   const logger = createLogger(process.stderr);
   const resolvedDataDir = path.resolve(appRoot, dataDir);
   mkdirSync(resolvedDataDir, { recursive: true, mode: 0o700 });
-  const { store, file } = openStore({
-    dataDir: resolvedDataDir,
-    wasmPath: path.join(__dirname, 'sql-wasm.wasm'),
-    logger: { ...logger, info: () => undefined },
-    now: () => Math.floor(Date.now() / 1000),
-  });
-  const code = await usersCommand(rest, store, {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-    readPassword,
-    operator: safeUser(),
-  });
+  const wasmPath = path.join(__dirname, 'sql-wasm.wasm');
+  const quiet = { ...logger, info: () => undefined };
+  const now = (): number => Math.floor(Date.now() / 1000);
+  const { store, file } = openStore({ dataDir: resolvedDataDir, wasmPath, logger: quiet, now });
+  const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+  const err = (line: string): boolean => process.stderr.write(`${line}\n`);
+  let code: number;
+  if (area === 'users') {
+    code = await usersCommand(rest, store, { out, err, readPassword, operator: safeUser() });
+  } else {
+    const figures = openFigures({ dataDir: resolvedDataDir, loadSql: createSqlJsLoader({ wasmPath }), logger: quiet, now });
+    code = await figuresCommand(rest, { figures: figures.figures, store }, {
+      out,
+      err,
+      status: (text) => process.stderr.write(text),
+      tty: process.stderr.isTTY === true,
+      readFile: (name) => readFile(path.resolve(name)),
+      operator: safeUser(),
+      today: localDay(new Date()),
+    });
+    figures.file.close();
+  }
   file.close();
   logger.flush();
   return code;
+}
+
+/** The operator's calendar day, not UTC's: "today" as the person at the keyboard means it. */
+function localDay(date: Date): string {
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())}`;
 }
 
 function safeUser(): string {
