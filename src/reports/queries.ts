@@ -67,7 +67,7 @@ export function readView(q: Query, filters: Filters, options: FilterOptions): Fi
     average: daily.length === 0 ? 0 : tidy(total / daily.length),
     count,
     previous: { ...previousRange, total: previousTotal },
-    change: previousTotal === 0 ? null : (total - previousTotal) / previousTotal,
+    change: previousTotal === 0 ? null : tidy((total - previousTotal) / previousTotal),
   };
   const breakdown = q
     .all<{ category: string; value: number }>(
