@@ -67,14 +67,16 @@ async function main(argv: string[]): Promise<number> {
   const wasmPath = path.join(__dirname, 'sql-wasm.wasm');
   const quiet = { ...logger, info: () => undefined };
   const now = (): number => Math.floor(Date.now() / 1000);
-  const { store, file } = openStore({ dataDir: resolvedDataDir, wasmPath, logger: quiet, now });
+  // One sql.js for both databases: the WASM is initialised once per process.
+  const loadSql = createSqlJsLoader({ wasmPath });
+  const { store, file } = openStore({ dataDir: resolvedDataDir, wasmPath, loadSql, logger: quiet, now });
   const out = (line: string): boolean => process.stdout.write(`${line}\n`);
   const err = (line: string): boolean => process.stderr.write(`${line}\n`);
   let code: number;
   if (area === 'users') {
     code = await usersCommand(rest, store, { out, err, readPassword, operator: safeUser() });
   } else {
-    const figures = openFigures({ dataDir: resolvedDataDir, loadSql: createSqlJsLoader({ wasmPath }), logger: quiet, now });
+    const figures = openFigures({ dataDir: resolvedDataDir, loadSql, logger: quiet, now });
     code = await figuresCommand(rest, { figures: figures.figures, store }, {
       out,
       err,
