@@ -19,6 +19,7 @@
 import { load, summarize } from './lib.mjs';
 import { apiMe, fileStoreConsume, loginLatency, residentMemory } from './limits.mjs';
 import { pdfReport } from './pdf.mjs';
+import { dashboardApi } from './dashboard.mjs';
 
 /**
  * Cold start: spawn `node` → first 200 on `path`, app and bare alternately, fresh process each time.
@@ -190,4 +191,6 @@ export const scenarios = [
   residentMemory({ name: 'rss', requests: 10_000, rounds: 3, quickRounds: 1 }),
   // The PDF report (tests/bench/pdf.mjs).
   pdfReport({ name: 'pdf', sizes: [100, 1000], coldRuns: 3, quickColdRuns: 1, rounds: 5, quickRounds: 2, goalMs: 1500 }),
+  // The dashboard API over 100,000 records (tests/bench/dashboard.mjs).
+  dashboardApi({ name: 'dashboard', records: 100_000, requests: 200, quickRequests: 40, goalMs: 50 }),
 ];
