@@ -23,7 +23,8 @@ export async function packageRelease(root) {
     description: pkg.description,
     main: 'app.js',
     engines: pkg.engines,
-    scripts: { start: 'node app.js' },
+    // cPanel's Node.js page can run these ("Run JS script") where there is no SSH.
+    scripts: { start: 'node app.js', users: 'node dist/cli.cjs users', figures: 'node dist/cli.cjs figures' },
   };
   const entries = [{ name: 'package.json', data: Buffer.from(`${JSON.stringify(releasePkg, null, 2)}\n`) }];
   for (const rel of ['app.js', 'dist', '.htaccess', '.env.example', 'README.md']) {
