@@ -15,7 +15,10 @@ function showError(message: string): void {
 }
 
 function nextUrl(): string {
-  return (form?.elements.namedItem('next') as HTMLInputElement | null)?.value ?? '/';
+  const next = (form?.elements.namedItem('next') as HTMLInputElement | null)?.value ?? '/';
+  // The server never sees a #fragment (e.g. /admin#imports), but the browser kept it through the
+  // redirect to this page: hand it on.
+  return next.includes('#') || location.hash === '' ? next : `${next}${location.hash}`;
 }
 
 if (form) {

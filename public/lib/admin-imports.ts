@@ -39,7 +39,7 @@ function showProblems(message: string, problems: readonly ImportProblem[], count
   fill(
     box,
     h('p', {}, h('strong', {}, message)),
-    h('p', {}, `Nothing was changed. Fix ${count === 1 ? 'this line' : `these ${formatCount(count)} lines`} and import the file again.`),
+    h('p', {}, `${/nothing was changed/i.test(message) ? '' : 'Nothing was changed. '}Fix ${count === 1 ? 'this line' : `these ${formatCount(count)} lines`} and import the file again.`),
     h('ul', { class: 'problems' }, ...problems.map((p) => h('li', {}, `line ${p.line}: ${p.reason}`))),
     more,
   );
@@ -86,7 +86,7 @@ export function wireImport(onImported: () => void): void {
         form.reset();
         onImported();
       } else if (Array.isArray(answer.body.problems)) {
-        say(status, 'The file was not imported.');
+        say(status, ''); // the alert below says it
         const problems = answer.body.problems as ImportProblem[];
         showProblems(String(answer.body.message ?? 'The file was not imported.'), problems, Number(answer.body.problemCount ?? problems.length));
       } else {

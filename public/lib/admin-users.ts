@@ -41,7 +41,7 @@ function action(label: string, user: User, run: () => Promise<string>): HTMLButt
 
 function passwordRow(user: User, row: HTMLTableRowElement): HTMLTableRowElement {
   const id = `pw-${user.id}`;
-  const field = h('input', { id, type: 'password', autocomplete: 'new-password', required: true, minlength: 8 });
+  const field = h('input', { id, type: 'password', autocomplete: 'new-password', required: true, minlength: 12 });
   const problem = h('span', { class: 'field-error', role: 'alert' });
   const form = h(
     'form',

@@ -30,7 +30,7 @@ function usersSection(): string {
     field('new-displayName', 'Name', '<input id="new-displayName" name="displayName" required autocomplete="off">') +
     field('new-email', 'Email (optional)', '<input id="new-email" name="email" type="email" autocomplete="off">') +
     field('new-role', 'Role', '<select id="new-role" name="role"><option value="member">Member</option><option value="admin">Administrator</option></select>') +
-    field('new-password', 'Password', '<input id="new-password" name="password" type="password" required autocomplete="new-password" minlength="8">') +
+    field('new-password', 'Password', '<input id="new-password" name="password" type="password" required autocomplete="new-password" minlength="12">') +
     '<div id="create-error" class="alert" role="alert" tabindex="-1" hidden></div>' +
     '<button type="submit">Add user</button></form></section>'
   );

@@ -1,0 +1,204 @@
+/**
+ * The admin page in real headless Chromium, against the built app: a CSV import through the
+ * page (progress, result, then the figures on the dashboard), a bad file (every problem by line
+ * number, nothing changed), accounts (create, the self-lockout refusal, password reset ending a
+ * session), a member's view (no Admin link, /admin is 403), and the audit log.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { dashboardSettled, launchChromium, signIn, unexpected, watchConsole } from '../helpers/browser.ts';
+import { ROOT, releaseCopy, spawnApp, type AppProcess } from '../helpers/process.ts';
+
+const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
+const PASSWORD = 'admin test password';
+const MEMBER_PASSWORD = 'member test password';
+const release = releaseCopy();
+after(() => release.remove());
+mkdirSync(ARTIFACTS, { recursive: true });
+
+let started: Promise<{ app: AppProcess; base: string }> | undefined;
+function app(): Promise<{ app: AppProcess; base: string }> {
+  started ??= (async () => {
+    const process = spawnApp({
+      cwd: release.dir,
+      env: { NODE_ENV: 'development', BASE_PATH: '/dashboard', SECRET_KEY: 'a'.repeat(64), DATA_DIR: path.join(release.dir, 'data'), ADMIN_USERNAME: 'chair', ADMIN_PASSWORD: PASSWORD, RATE_LIMIT_LOGIN: '100/minute' },
+    });
+    const base = `${await process.url()}/dashboard`;
+    await process.waitFor(/created the first admin/);
+    await process.waitFor(/development: imported sample figures/);
+    return { app: process, base };
+  })();
+  return started;
+}
+after(async () => (await started)?.app.stop());
+
+async function open(browser: Browser, base: string, path: string, user = 'chair', password = PASSWORD): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  await page.goto(`${base}${path}`);
+  await signIn(page, user, password, `${base}${path}`);
+  return { page, problems };
+}
+
+const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+const historyRows = (page: Page): Promise<number> => page.locator('#imports-table tbody tr').count();
+
+/** Records the import's visible phases as they happen (a small local upload is over in milliseconds). */
+async function watchPhases(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const seen: string[] = ((window as unknown as { phases: string[] }).phases = []);
+    const phase = document.getElementById('import-phase')!;
+    new MutationObserver(() => seen.push(phase.textContent ?? '')).observe(phase, { childList: true, characterData: true, subtree: true });
+  });
+  return () => page.evaluate(() => (window as unknown as { phases: string[] }).phases);
+}
+
+test('an admin imports a CSV through the page, sees progress and the result, and the dashboard shows it', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  const { base } = await app();
+  const { page, problems } = await open(browser, base, '/admin#imports');
+  assert.equal(await page.locator('#imports').isVisible(), true, 'the #imports tab is shown');
+  assert.equal(await page.locator('#users').isVisible(), false);
+  await page.locator('#imports-table tbody tr td', { hasText: /\d/ }).first().waitFor();
+  const before = await historyRows(page);
+
+  const lines = ['date,category,metric,value,note'];
+  for (let i = 0; i < 10; i += 1) lines.push(`${day(-20 + i)},대구 지점,visitors,${100 + i},${i === 0 ? '"개점, first day"' : ''}`);
+  const phases = await watchPhases(page);
+  await page.getByLabel('CSV file').setInputFiles({ name: 'daegu.csv', mimeType: 'text/csv', buffer: Buffer.from(`${lines.join('\n')}\n`) });
+  await page.getByRole('button', { name: 'Import' }).click();
+  const status = page.locator('#import-status');
+  await status.filter({ hasText: /^Imported/ }).waitFor();
+  assert.equal(await status.textContent(), `Imported 10 records for ${day(-20)} – ${day(-11)} (replaced 0).`);
+  const seen = await phases();
+  assert.ok(seen.includes('Checking and importing…'), `phases shown: ${seen.join(' | ')}`);
+  assert.ok(seen.some((p) => /^Uploading… \d+%$/.test(p)), 'upload progress shown');
+  await page.waitForFunction((n) => document.querySelectorAll('#imports-table tbody tr').length === n, before + 1);
+  assert.match((await page.locator('#imports-table tbody tr').first().textContent()) ?? '', /daegu\.csv.*10/);
+
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await page.waitForURL(`${base}/`);
+  await dashboardSettled(page);
+  await page.getByLabel('Metric', { exact: true }).selectOption('visitors');
+  await page.waitForURL(/metric=visitors/);
+  await dashboardSettled(page);
+  await page.getByLabel('Category', { exact: true }).selectOption('대구 지점');
+  await page.waitForURL(/category=/);
+  await dashboardSettled(page);
+  assert.equal(await page.locator('#card-count .card-value').textContent(), '10');
+  assert.equal(await page.locator('#card-total .card-value').textContent(), '1,045');
+  assert.equal(await page.locator('#records tbody td.note', { hasText: '개점, first day' }).count(), 1);
+  assert.deepEqual(unexpected(problems), []);
+  await page.context().close();
+});
+
+test('a bad CSV shows its problems by line number and changes nothing', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  const { base } = await app();
+  const { page, problems } = await open(browser, base, '/admin#imports');
+  await page.locator('#imports-table tbody tr td', { hasText: /\d/ }).first().waitFor();
+  const before = await historyRows(page);
+  const csv = ['date,category,metric,value', `${day(-5)},광주 지점,visitors,10`, '2026-02-30,광주 지점,visitors,11', `${day(-3)},광주 지점,visitors,"1,234"`, `${day(-2)},,visitors,5`, ''].join('\n');
+  await page.getByLabel('CSV file').setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByRole('button', { name: 'Import' }).click();
+  const box = page.locator('#import-problems');
+  await box.waitFor({ state: 'visible' });
+  const items = await box.locator('li').allTextContents();
+  assert.equal(items.length, 3, items.join('\n'));
+  assert.match(items[0]!, /^line 3: /);
+  assert.match(items[1]!, /^line 4: .*thousands separator/);
+  assert.match(items[2]!, /^line 5: category is empty/);
+  assert.match((await box.textContent()) ?? '', /Nothing was changed/);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'import-problems', 'focus moves to the problems');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'admin-import-problems.png') });
+  await page.reload();
+  await page.locator('#imports-table tbody tr td', { hasText: /\d/ }).first().waitFor();
+  assert.equal(await historyRows(page), before, 'no import was recorded');
+
+  await page.goto(`${base}/`);
+  await dashboardSettled(page);
+  const categories = await page.getByLabel('Category', { exact: true }).locator('option').allTextContents();
+  assert.equal(categories.includes('광주 지점'), false, 'the bad file added no category');
+  assert.deepEqual(unexpected(problems), []);
+  await page.context().close();
+});
+
+test('accounts: create a member, no self-lockout, a member sees no admin, a reset password ends their session', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  const { base } = await app();
+  const { page, problems } = await open(browser, base, '/admin');
+  await page.getByRole('cell', { name: /chair/ }).first().waitFor();
+
+  await page.getByLabel('Username').fill('kim');
+  await page.getByLabel('Name', { exact: true }).fill('김민수');
+  await page.getByLabel('Password').fill('short');
+  await page.getByRole('button', { name: 'Add user' }).click();
+  await page.locator('#create-error').filter({ hasText: /at least 12 characters/ }).waitFor();
+  assert.equal(await page.getByLabel('Password').getAttribute('aria-invalid'), 'true', 'the field in question is marked');
+  await page.getByLabel('Password').fill(MEMBER_PASSWORD);
+  await page.getByRole('button', { name: 'Add user' }).click();
+  await page.locator('#users-status').filter({ hasText: 'Added kim (member).' }).waitFor();
+  const row = page.locator('#users-table tbody tr', { hasText: 'kim' });
+  assert.match((await row.textContent()) ?? '', /김민수.*Member.*Active.*Never/);
+
+  await page.getByRole('button', { name: 'Disable chair' }).click();
+  await page.locator('#users-error').filter({ hasText: /cannot disable your own account/ }).waitFor();
+  assert.match((await page.locator('#users-table tbody tr', { hasText: 'chair' }).textContent()) ?? '', /Active/);
+
+  const member = await open(browser, base, '/', 'kim', MEMBER_PASSWORD);
+  await dashboardSettled(member.page);
+  assert.equal(await member.page.getByRole('link', { name: 'Admin' }).count(), 0, 'a member sees no Admin link');
+  assert.equal(await member.page.getByRole('link', { name: /Import a CSV/ }).count(), 0);
+  const forbidden = await member.page.goto(`${base}/admin`);
+  assert.equal(forbidden?.status(), 403);
+  assert.equal(await member.page.locator('#users-table').count(), 0);
+  await member.page.goBack();
+  await dashboardSettled(member.page);
+
+  await page.getByRole('button', { name: 'Reset password of kim' }).click();
+  await page.getByLabel('New password for kim').fill('a brand new password');
+  await page.getByRole('button', { name: 'Set password', exact: true }).click();
+  await page.locator('#users-status').filter({ hasText: /password of kim was changed/ }).waitFor();
+  await member.page.getByRole('button', { name: 'Last 30 days' }).click();
+  await member.page.waitForURL(/\/dashboard\/login/);
+  assert.equal(await member.page.locator('#figures').count(), 0, 'the member was signed out');
+  assert.deepEqual(unexpected([...problems, ...member.problems]), []);
+  await member.page.context().close();
+  await page.context().close();
+});
+
+test('the audit log lists what happened, filters it, and pages back', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  const { base } = await app();
+  const { page, problems } = await open(browser, base, '/admin#audit');
+  const table = page.locator('#audit-table tbody');
+  await table.locator('tr td code').first().waitFor();
+  assert.ok((await table.locator('tr').count()) > 0);
+  await page.getByLabel('Outcome').selectOption('failure');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForFunction(() => [...document.querySelectorAll('#audit-table tbody .badge')].every((b) => b.textContent === 'failure'));
+  await page.getByLabel('Outcome').selectOption('');
+  await page.getByLabel('Action').fill('data_import');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForFunction(() => [...document.querySelectorAll('#audit-table tbody code')].every((c) => c.textContent === 'data_import'));
+  const older = page.getByRole('button', { name: 'Load older' });
+  assert.equal(await older.isVisible(), false, 'no older page for a handful of entries');
+
+  // Tabs are links: each has an address, and the keyboard reaches them.
+  await page.getByRole('link', { name: 'Users' }).click();
+  await page.waitForURL(/#users$/);
+  await page.locator('#users').waitFor({ state: 'visible' }); // on hashchange, just after the URL changes
+  assert.equal(await page.locator('#audit').isVisible(), false);
+  await page.locator('#users-table tbody tr td', { hasText: 'chair' }).first().waitFor();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'admin.png'), fullPage: true });
+  assert.deepEqual(unexpected(problems), []);
+  await page.context().close();
+});
