@@ -118,8 +118,9 @@ async function load(next: ViewState): Promise<void> {
       showError('Your session has ended. Taking you to sign in\u2026', false);
     } else {
       showError(failure?.message ?? 'Could not reach the server. Check your connection and try again.', true);
-      if (view === undefined) figuresBox.hidden = true;
     }
+    // Nothing drawn yet: hide the skeletons rather than leave them "loading" forever.
+    if (view === undefined) figuresBox.hidden = true;
     say(status, 'The figures could not be loaded.');
   } finally {
     if (mine === ticket) setBusy(false);

@@ -21,7 +21,7 @@ let ticket = 0;
 function entryRow(entry: Entry): HTMLTableRowElement {
   return h(
     'tr',
-    {},
+    { 'data-id': entry.id },
     h('td', { class: 'when' }, formatMoment(entry.at)),
     h('td', {}, entry.actor ?? '\u2013'),
     h('td', {}, h('code', {}, entry.action)),

@@ -188,6 +188,19 @@ test('sorting by a column header and paging through the records', async (t) => {
   await dashboardSettled(page);
   assert.match(await text(page, '#range'), /^Rows 1–25 of/);
   assert.equal(await page.getByRole('button', { name: 'Previous' }).isDisabled(), true);
+
+  // With the keyboard: Tab onto a column header, Enter sorts; the focus is visible.
+  await page.getByRole('button', { name: 'Metric' }).focus();
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Category');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+  assert.notEqual(outline, 'none', 'the focused header shows it');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/sort=category/);
+  await dashboardSettled(page);
+  assert.equal(await page.locator('#records th[data-sort="category"]').getAttribute('aria-sort'), 'ascending');
+  const categories = await columnTexts(page, 2);
+  assert.deepEqual(categories, [...categories].sort(), 'A to Z');
   assert.deepEqual(unexpected(problems), []);
   await page.context().close();
 });
@@ -204,7 +217,15 @@ test('Download PDF saves the report under its dated name', async (t) => {
   assert.equal(readFileSync(file).subarray(0, 5).toString('latin1'), '%PDF-');
   await page.waitForFunction(() => document.querySelector('#download')?.textContent === 'Download PDF');
   assert.match(await text(page, '#status'), /Report downloaded: dashboard-report-/);
-  assert.deepEqual(unexpected(problems), []);
+
+  // The server's limit on reports, as the reader sees it (the limit itself is tested over HTTP).
+  await page.route('**/api/reports/pdf', (route) =>
+    route.fulfill({ status: 429, headers: { 'Retry-After': '42' }, json: { error: 'rate_limited', message: 'Too many requests.' } }),
+  );
+  await button.click();
+  await page.locator('#error-message').filter({ hasText: 'You have downloaded many reports; try again in 42 seconds.' }).waitFor();
+  assert.equal(await button.isEnabled(), true, 'the button is usable again');
+  assert.deepEqual(unexpected(problems).filter((p) => !/429/.test(p)), []);
   await page.context().close();
 });
 
@@ -262,5 +283,60 @@ test('on a phone (375 × 740) nothing overflows sideways', async (t) => {
   assert.equal(new Set(cards).size, 1, 'the cards stack in one column');
   await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-phone.png'), fullPage: true });
   assert.deepEqual(unexpected(problems), []);
+  await page.context().close();
+});
+
+test('designed states: empty, a bad filter, a failed request with Retry, no data at all', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  const { base } = await sharedApp();
+  const { page, problems } = await openSignedIn(browser, base);
+
+  await page.goto(`${base}/?from=2001-01-01&to=2001-01-31`);
+  await dashboardSettled(page);
+  assert.equal(await page.locator('#empty-filters').isVisible(), true);
+  assert.match(await text(page, '#empty-filters'), /No figures for these filters.*wider date range/);
+  assert.equal(await page.locator('#figures').isHidden(), true, 'no empty charts');
+  assert.match(await text(page, '#status'), /^No figures for 2001-01-01 – 2001-01-31/);
+  assert.equal(await page.getByRole('button', { name: 'Download PDF' }).isDisabled(), true);
+
+  await page.goto(`${base}/?from=yesterday`);
+  await dashboardSettled(page);
+  assert.equal(await page.getByLabel('From', { exact: true }).getAttribute('aria-invalid'), 'true', 'the field at fault is marked');
+  assert.match(await text(page, '#error-message'), /from must be a real day/);
+  assert.equal(await page.getByRole('button', { name: 'Retry' }).isHidden(), true, 'retrying the same bad value would not help');
+
+  await page.goto(`${base}/`);
+  await dashboardSettled(page);
+  await page.route('**/api/dashboard/figures*', (route) => route.abort('connectionrefused'));
+  await page.getByRole('button', { name: 'Last 30 days' }).click();
+  await page.getByRole('button', { name: 'Retry' }).waitFor({ state: 'visible' });
+  assert.match(await text(page, '#error-message'), /Could not reach the server/);
+  assert.equal(await page.getByRole('alert').filter({ hasText: 'Could not reach' }).count(), 1, 'announced as an alert');
+  await page.unroute('**/api/dashboard/figures*');
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await dashboardSettled(page);
+  assert.equal(await page.locator('#error').isHidden(), true);
+  assert.equal(await text(page, '#card-count .card-value'), '120', '30 days of four categories');
+
+  // A fresh site with nothing imported: an admin is pointed to the import page.
+  const none = { category: null, metric: 'visitors' };
+  await page.route('**/api/dashboard/figures*', (route) =>
+    route.fulfill({
+      json: {
+        filters: { from: '2026-01-01', to: '2026-03-31', ...none },
+        options: { categories: [], metrics: [], firstDate: null, lastDate: null },
+        summary: { total: 0, average: 0, count: 0, previous: { from: '2025-10-03', to: '2025-12-31', total: 0 }, change: null },
+        series: { bucket: 'week', points: [] },
+        breakdown: [],
+      },
+    }),
+  );
+  await page.reload();
+  await dashboardSettled(page);
+  const link = page.getByRole('link', { name: 'Import a CSV file' });
+  assert.equal(await link.getAttribute('href'), '/dashboard/admin#imports');
+  assert.equal(await page.locator('#empty-filters').isHidden(), true);
+  assert.deepEqual(unexpected(problems).filter((p) => !/400|ERR_CONNECTION_REFUSED/.test(p)), []);
   await page.context().close();
 });
