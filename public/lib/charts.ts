@@ -15,7 +15,7 @@ import { formatValue } from './format.ts';
  */
 function size(id: string): { width: number; height: number } {
   const frame = byId(`chart-${id}`).querySelector<HTMLElement>('.chart-frame')!;
-  const width = Math.round(Math.min(760, Math.max(300, frame.clientWidth || 640)));
+  const width = Math.round(Math.min(760, Math.max(240, (frame.clientWidth || 648) - 8)));
   return { width, height: width < 480 ? 240 : 280 };
 }
 const BUCKETS = { day: 'day', week: 'week', month: 'month' } as const;

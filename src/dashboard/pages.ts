@@ -84,7 +84,7 @@ export function dashboardPage(session: Session, deps: DashboardPageDeps, q: Quer
   const base = escapeHtml(deps.basePath);
   const main =
     '<div class="title-row"><h1 id="title">Dashboard</h1>' +
-    '<button type="button" id="download" class="secondary">Download PDF</button></div>' +
+    '<button type="button" id="download" class="secondary" disabled>Download PDF</button></div>' +
     filterForm(base, q) +
     '<p id="status" class="status" role="status" aria-live="polite">Loading figures\u2026</p>' +
     '<div id="error" class="alert" role="alert" hidden><p id="error-message"></p>' +
