@@ -54,19 +54,19 @@ export function sampleRecords(options: SampleOptions): ParsedRecord[] {
   const { random } = options;
   const noise = (spread: number): number => 1 + (random() * 2 - 1) * spread;
   const start = addDays(options.endDate, -(days - 1));
-  const members = BRANCHES.map((b) => b.members);
   const records: ParsedRecord[] = [];
   for (let i = 0; i < days; i += 1) {
     const date = addDays(start, i);
     const trend = 1 + 0.18 * (i / Math.max(1, days - 1)); // a growing year
     const season = 1 + 0.08 * Math.sin((2 * Math.PI * i) / 365); // a mild yearly wave
-    BRANCHES.forEach((branch, b) => {
+    BRANCHES.forEach((branch) => {
       const visitors = Math.max(0, Math.round(branch.visitors * branch.week[isoWeekday(date)]! * trend * season * noise(0.12)));
       const revenue = Math.round(visitors * branch.spend * noise(0.15) * 100) / 100;
-      members[b] = Math.max(0, members[b]! + Math.round(visitors * 0.01 * noise(0.8)) - Math.round(random() * 3));
+      // A daily count, like the others: a running total (members on the books) would add up to nonsense.
+      const joined = Math.max(0, Math.round(visitors * 0.01 * branch.members * 0.0004 * noise(0.8)));
       const note = random() < 0.015 ? NOTES[Math.floor(random() * NOTES.length)]! : null;
       records.push(
-        { date, category: branch.name, metric: 'members', value: members[b]!, note: null },
+        { date, category: branch.name, metric: 'new members', value: joined, note: null },
         { date, category: branch.name, metric: 'revenue', value: revenue, note },
         { date, category: branch.name, metric: 'visitors', value: visitors, note: null },
       );

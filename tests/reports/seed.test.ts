@@ -11,7 +11,7 @@ test('a year of daily records: four categories (Korean names too), three metrics
   assert.equal(records[0]!.date, '2025-01-01');
   assert.equal(records.at(-1)!.date, '2025-12-31');
   assert.deepEqual([...new Set(records.map((r) => r.category))].sort(), ['Head office', '부산 지점', '서울 지점', '온라인']);
-  assert.deepEqual([...new Set(records.map((r) => r.metric))].sort(), ['members', 'revenue', 'visitors']);
+  assert.deepEqual([...new Set(records.map((r) => r.metric))].sort(), ['new members', 'revenue', 'visitors']);
   assert.deepEqual(sampleRecords({ endDate: '2025-12-31', random: seededRandom(7) }), records, 'reproducible');
   assert.notDeepEqual(sampleRecords({ endDate: '2025-12-31', random: seededRandom(8) }), records);
   for (const r of records) {
