@@ -91,8 +91,8 @@ describe('standalone process', () => {
     const body = (await res.json()) as { failing: Array<{ part: string; problem: string }> };
     const dataDir = body.failing.find((f) => f.part === 'data_dir');
     assert.match(dataDir?.problem ?? '', /DATA_DIR is not writable \(ENOTDIR\)/);
-    // The database lives in DATA_DIR, so it is reported too; the built assets are fine.
-    assert.deepEqual(body.failing.map((f) => f.part).sort(), ['data_dir', 'database']);
+    // Both databases live in DATA_DIR, so they are reported too; the built assets and the report files are fine.
+    assert.deepEqual(body.failing.map((f) => f.part).sort(), ['data_dir', 'database', 'figures']);
   });
 
   test('SIGTERM and SIGINT stop it cleanly, with idle keep-alive connections open', async () => {
