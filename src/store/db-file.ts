@@ -225,6 +225,7 @@ export class DatabaseFile {
       for (const op of batch) op.reject(new StoreUnavailableError(reason, { cause: error }));
       return;
     }
+    let settle: (() => void) | undefined;
     try {
       const { query } = this.#current();
       query.exec('BEGIN IMMEDIATE');
@@ -245,17 +246,20 @@ export class DatabaseFile {
       query.exec('COMMIT');
       if (!(await held.stillHeld())) throw new Error('the database lock was lost before commit');
       await this.#persist();
-      outcomes.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.value) : batch[i]!.reject(outcome.error)));
+      settle = () => outcomes.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.value) : batch[i]!.reject(outcome.error)));
     } catch (error) {
       // Whatever this process applied in memory is not on disk: forget it, reload next time.
       this.#drop();
       const failure =
         error instanceof StoreUnavailableError ? error : new StoreWriteError(`could not write the database (${errorCode(error)})`, { cause: error });
       this.#options.logger.error('database write failed', { file: this.#options.file, error: errorCode(error) });
-      for (const op of batch) op.reject(failure);
+      settle = () => batch.forEach((op) => op.reject(failure));
     } finally {
       this.#persisting = false;
+      // Callers hear back only once the lock is released: a command-line tool that exits as
+      // soon as its write resolves must not leave the lock file behind for others to break.
       await held.release().catch(() => undefined);
+      settle?.();
     }
   }
 

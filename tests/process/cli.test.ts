@@ -1,7 +1,7 @@
 /** The user-management tool as admins run it: `node dist/cli.cjs` from a release folder, no node_modules. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { releaseCopy, spawnApp } from '../helpers/process.ts';
@@ -51,6 +51,8 @@ test('users: add, list, role, password, disable, enable, revoke — with clear m
   assert.equal((await cli(['users', 'revoke-sessions', 'alice'])).code, 0);
   // The password never appears in the tool's output.
   assert.doesNotMatch(JSON.stringify([added, list]), /long password/);
+  // Every write released its lock before the tool exited: nothing left for the app to break.
+  assert.deepEqual(readdirSync(path.join(release.dir, 'cli-data')).filter((name) => name.includes('.lock')), []);
 });
 
 test('the password set by the tool signs in to the running app, which shares the data folder', async (t) => {
