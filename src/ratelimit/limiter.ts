@@ -67,8 +67,13 @@ export function createLimiter(deps: LimiterDeps): Limiter {
     // handler's response on @hono/node-server's fast path.
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     for (const [name, value] of Object.entries(headers)) {
-      if (outgoing !== undefined && typeof outgoing.setHeader === 'function') outgoing.setHeader(name, value);
-      else c.header(name, value);
+      // Two rules on one request (the default, then the route's): the draft's fields are lists,
+      // so both policies are listed; the X-RateLimit-* trio describes the last, stricter rule.
+      const list = name === 'RateLimit' || name === 'RateLimit-Policy';
+      if (outgoing !== undefined && typeof outgoing.setHeader === 'function') {
+        const before = list ? outgoing.getHeader(name) : undefined;
+        outgoing.setHeader(name, typeof before === 'string' ? `${before}, ${value}` : value);
+      } else c.header(name, value, { append: list });
     }
     return decision;
   }

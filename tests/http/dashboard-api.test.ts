@@ -149,7 +149,10 @@ describe('POST /api/reports/pdf', () => {
     for (let i = 0; i < 2; i += 1) {
       const res = await call(a, '/api/reports/pdf', { cookie, csrf, json: { metric: 'visitors' } });
       assert.equal(res.status, 200);
-      assert.equal(res.headers.get('RateLimit-Policy')?.includes('"pdf";q=2;w=60'), true, res.headers.get('RateLimit-Policy') ?? '');
+      // Both policies that applied, the default per address and the report's per user.
+      assert.equal(res.headers.get('RateLimit-Policy'), '"default";q=300;w=60, "pdf";q=2;w=60');
+      assert.match(res.headers.get('RateLimit') ?? '', /^"default";r=\d+;t=\d+, "pdf";r=\d;t=\d+$/);
+      assert.equal(res.headers.get('X-RateLimit-Limit'), '2');
     }
     const refused = await call(a, '/api/reports/pdf', { cookie, csrf, json: { metric: 'visitors' } });
     await assertError(refused, 429, 'rate_limited');
