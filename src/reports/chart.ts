@@ -99,11 +99,21 @@ export function niceTicks(min: number, max: number, target = 5): Ticks {
   const raw = (max - min) / Math.max(1, target);
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const residual = raw / magnitude;
-  const step = (residual <= 1 ? 1 : residual <= 2 ? 2 : residual <= 5 ? 5 : 10) * magnitude;
+  const NICE = [0.5, 1, 2, 5, 10];
+  let k = NICE.findIndex((n) => n >= residual - 1e-9);
+  const span = (step: number) => ({ low: Math.floor(min / step + 1e-9) * step, high: Math.ceil(max / step - 1e-9) * step });
+  // With few ticks (a narrow chart) the usual step can leave the axis mostly empty (1.15M data
+  // on a 0–2M axis): take the next smaller nice step when that costs at most one more tick.
+  const usual = span(NICE[k]! * magnitude);
+  if ((usual.high - usual.low - (max - min)) / (usual.high - usual.low) > 0.3 && k > 0) {
+    const finer = span(NICE[k - 1]! * magnitude);
+    if ((finer.high - finer.low) / (NICE[k - 1]! * magnitude) <= Math.max(1, target) + 1) k -= 1;
+  }
+  const step = NICE[k]! * magnitude;
   const decimals = Math.max(0, -Math.floor(Math.log10(step)));
   const round = (n: number) => Number(n.toFixed(decimals));
-  const low = round(Math.floor(min / step + 1e-9) * step);
-  const high = round(Math.ceil(max / step - 1e-9) * step);
+  const low = round(span(step).low);
+  const high = round(span(step).high);
   const values: number[] = [];
   for (let i = 0; low + i * step <= high + step / 2; i += 1) values.push(round(low + i * step));
   return { min: low, max: high, step, values };

@@ -20,6 +20,9 @@ describe('nice ticks', () => {
     assert.deepEqual(niceTicks(-350, 1200).values, [-500, 0, 500, 1000, 1500]);
     assert.deepEqual(niceTicks(0, 47).values, [0, 10, 20, 30, 40, 50]);
     assert.deepEqual(niceTicks(0, 0.003).values, [0, 0.001, 0.002, 0.003]);
+    // Few ticks (a narrow chart): not a 0–2M axis for 1.15M of data.
+    assert.deepEqual(niceTicks(0, 1_150_000, 2).values, [0, 500_000, 1_000_000, 1_500_000]);
+    assert.deepEqual(niceTicks(0, 55, 2).values, [0, 20, 40, 60]);
   });
 
   test('an empty range still makes an axis that includes zero', () => {
