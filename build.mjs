@@ -19,7 +19,13 @@ export async function buildAll({ quiet = false } = {}) {
 
   const server = await build({
     // report.cjs (pdf-lib, fontkit) is required on the first PDF only, to keep start-up light.
-    entryPoints: { server: path.join(root, 'src/server.ts'), cli: path.join(root, 'src/cli.ts'), report: path.join(root, 'src/reports/pdf/report.ts') },
+    // import-worker.cjs is the CSV import's child process (src/reports/import-process.ts).
+    entryPoints: {
+      server: path.join(root, 'src/server.ts'),
+      cli: path.join(root, 'src/cli.ts'),
+      report: path.join(root, 'src/reports/pdf/report.ts'),
+      'import-worker': path.join(root, 'src/reports/import-worker.ts'),
+    },
     outdir: dist,
     outExtension: { '.js': '.cjs' },
     bundle: true,

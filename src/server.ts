@@ -23,6 +23,7 @@ import { openStore } from './store/open.ts';
 import { createSqlJsLoader } from './store/sqljs.ts';
 import { createFontLoader, FONT_FILES } from './reports/font.ts';
 import { openFigures } from './reports/open.ts';
+import { createProcessImporter } from './reports/import-process.ts';
 import { seedIfEmpty } from './reports/seed.ts';
 import type { ReportInput } from './reports/pdf/report.ts';
 import { createFileStore } from './ratelimit/file-store.ts';
@@ -112,6 +113,7 @@ export function start(options: StartOptions): Running | undefined {
       renderReport: createReportRenderer(),
       today: () => new Date().toISOString().slice(0, 10),
       clock: () => new Date(),
+      importCsv: createProcessImporter({ script: path.join(__dirname, 'import-worker.cjs'), dataDir: config.dataDir }),
     },
   });
 

@@ -8,14 +8,16 @@ import type { AppContext, AppEnv } from '../http/app.ts';
 import type { ClientAddress } from '../http/client-ip.ts';
 import { AppError } from '../http/errors.ts';
 import type { Session } from '../auth/session.ts';
-import { parseCsv } from '../reports/csv.ts';
 import type { Figures } from '../reports/figures.ts';
+import type { CsvImporter } from '../reports/importer.ts';
 import type { Store } from '../store/index.ts';
 
 export const IMPORT_BODY_LIMIT = 20 * 1024 * 1024;
 
 export interface AdminImportDeps {
   readonly figures: Figures;
+  /** Checks and writes a CSV file, all or nothing (in a child process, in the server). */
+  readonly importCsv: CsvImporter;
   readonly store: Store;
   readonly clientAddress: ClientAddress;
 }
@@ -50,7 +52,7 @@ export function adminImportRoutes(app: Hono<AppEnv>, deps: AdminImportDeps): voi
     const session = c.get('session') as Session;
     const { bytes, filename } = await readUpload(c);
     const actor = { actorId: session.user.id, actor: session.user.username, ip: deps.clientAddress(c), target: filename };
-    const parsed = parseCsv(bytes);
+    const parsed = await deps.importCsv(bytes, { actor: session.user.username, filename });
     if (!parsed.ok) {
       await deps.store.audit({ ...actor, action: 'data_import', outcome: 'failure', detail: `${parsed.problemCount} bad lines` });
       const first = parsed.problems[0];
@@ -60,7 +62,7 @@ export function adminImportRoutes(app: Hono<AppEnv>, deps: AdminImportDeps): voi
           : `The file was not imported: ${parsed.problemCount.toLocaleString('en')} lines have problems. Nothing was changed.`;
       throw new AppError('bad_request', { message, details: { field: 'file', problems: parsed.problems, problemCount: parsed.problemCount } });
     }
-    const summary = await deps.figures.importRecords(parsed.rows, { actor: session.user.username, filename });
+    const { summary } = parsed;
     await deps.store.audit({
       ...actor,
       action: 'data_import',

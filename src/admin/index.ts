@@ -4,6 +4,7 @@ import type { AppEnv } from '../http/app.ts';
 import type { ClientAddress } from '../http/client-ip.ts';
 import { requireRole, requireSession, type SessionDeps } from '../auth/session.ts';
 import type { Figures } from '../reports/figures.ts';
+import type { CsvImporter } from '../reports/importer.ts';
 import type { Limiter } from '../ratelimit/limiter.ts';
 import type { Rule } from '../ratelimit/store.ts';
 import { adminAuditRoutes } from './audit.ts';
@@ -14,6 +15,7 @@ export { IMPORT_BODY_LIMIT } from './imports.ts';
 
 export interface AdminDeps extends SessionDeps {
   readonly figures: Figures;
+  readonly importCsv: CsvImporter;
   readonly clientAddress: ClientAddress;
   /** Per admin: imports rewrite the figures file (RATE_LIMIT_IMPORT). */
   readonly limits?: { readonly limiter: Limiter; readonly import: Rule };

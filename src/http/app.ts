@@ -28,6 +28,7 @@ import { homeRoutes } from './home.ts';
 import { adminRoutes, IMPORT_BODY_LIMIT } from '../admin/index.ts';
 import { dashboardApi } from '../dashboard/api.ts';
 import type { Figures } from '../reports/figures.ts';
+import { createInProcessImporter, type CsvImporter } from '../reports/importer.ts';
 import type { ReportInput } from '../reports/pdf/report.ts';
 import { reportRoutes } from '../reports/routes.ts';
 import { staticRoutes } from './static.ts';
@@ -61,6 +62,8 @@ export interface DashboardDeps {
   readonly today: () => string;
   /** Wall clock for "generated at". */
   readonly clock: () => Date;
+  /** CSV imports; in this process when omitted (the server runs them in a child process). */
+  readonly importCsv?: CsvImporter;
 }
 
 export interface RateLimitDeps {
@@ -153,6 +156,7 @@ function dashboardRoutes(app: Hono<AppEnv>, auth: AuthDeps, dashboard: Dashboard
   adminRoutes(app, {
     ...auth,
     figures: dashboard.figures,
+    importCsv: dashboard.importCsv ?? createInProcessImporter(dashboard.figures),
     ...(limiter === undefined || rateLimit?.importRule === undefined ? {} : { limits: { limiter, import: rateLimit.importRule } }),
   });
 }
