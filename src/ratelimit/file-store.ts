@@ -115,7 +115,16 @@ export function createFileStore(options: FileStoreOptions): RateLimitStore {
       fsImpl.mkdirSync(options.dir, { recursive: true, mode: 0o700 });
       ready = true;
     }
-    const journal = new Journal(fsImpl, path.join(options.dir, `w${windowSeconds}-${index}.log`));
+    const file = path.join(options.dir, `w${windowSeconds}-${index}.log`);
+    let journal: Journal;
+    try {
+      journal = new Journal(fsImpl, file);
+    } catch (error) {
+      // The folder was removed while we ran (an admin cleaning up): make it again, once.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      fsImpl.mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+      journal = new Journal(fsImpl, file);
+    }
     // Closed whichever way the window moved: a clock stepped back must not leak a descriptor.
     if (current !== undefined) {
       current.journal.close();
@@ -125,8 +134,13 @@ export function createFileStore(options: FileStoreOptions): RateLimitStore {
     return journal;
   };
 
-  /** Windows that ended before the previous one: nobody can count in them any more. */
+  /**
+   * Windows that ended before the previous one: nobody can count in them any more. Every
+   * window length is swept, not only this one: a length no rule uses any more (the limits were
+   * reconfigured) would otherwise leave its last files behind for good.
+   */
   const removeOld = (windowSeconds: number, index: number): void => {
+    const nowSeconds = index * windowSeconds;
     let names: string[];
     try {
       names = fsImpl.readdirSync(options.dir);
@@ -135,7 +149,8 @@ export function createFileStore(options: FileStoreOptions): RateLimitStore {
     }
     for (const name of names) {
       const m = FILE.exec(name);
-      if (m === null || Number(m[1]) !== windowSeconds || Number(m[2]) >= index - 1) continue;
+      // Ended more than one of its own windows ago: (j + 2) × length ≤ now.
+      if (m === null || (Number(m[2]) + 2) * Number(m[1]) > nowSeconds) continue;
       try {
         fsImpl.unlinkSync(path.join(options.dir, name));
       } catch {

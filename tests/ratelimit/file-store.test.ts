@@ -121,4 +121,32 @@ describe('file store on disk', () => {
     store.close();
     assert.equal(open.size, 0, 'close() closes every journal');
   });
+
+  test('a window length no rule uses any more (the limits were reconfigured): its files go once they are over', async (t) => {
+    const dir = tempDir(t);
+    const before = createFileStore({ dir });
+    await before.consume('ip:a', rule('old', '50/day'), T0 + 1000);
+    before.close();
+    assert.deepEqual(byLength(readdirSync(dir)), new Map([['86400', 1]]));
+    // Restarted with other limits: only the minute is used from now on.
+    const after = createFileStore({ dir });
+    t.after(() => after.close());
+    const minute = rule('new', '300/minute');
+    await after.consume('ip:a', minute, T0 + 86_400_000);
+    assert.equal(byLength(readdirSync(dir)).get('86400'), 1, 'the day that just ended may still be counted by a slower process');
+    await after.consume('ip:a', minute, T0 + 2 * 86_400_000);
+    assert.deepEqual(byLength(readdirSync(dir)), new Map([['60', 1]]), 'two days on, only the current minute is left');
+  });
+
+  test('the folder removed while the app runs is made again at the next window, not after a restart', async (t) => {
+    const dir = path.join(tempDir(t), 'ratelimit');
+    const store = createFileStore({ dir });
+    t.after(() => store.close());
+    const minute = rule('r', '5/minute');
+    assert.equal((await store.consume('k', minute, T0)).allowed, true);
+    rmSync(dir, { recursive: true, force: true });
+    const next = await store.consume('k', minute, T0 + 60_000);
+    assert.deepEqual([next.allowed, next.remaining], [true, 4]);
+    assert.deepEqual(readdirSync(dir), [`w60-${(T0 + 60_000) / 60_000}.log`]);
+  });
 });
