@@ -72,6 +72,14 @@ export function defaultIsAlive(owner: LockOwner): boolean {
   return owner.start === '' || start === '' || start === owner.start;
 }
 
+/**
+ * Named like the database's own temporary files (<pid>-<hex>.tmp), so that the sweep at open
+ * (removeOrphanTemps) also removes one left by a process killed between writing and linking it.
+ */
+export function lockTempName(target: string, owner: Pick<LockOwner, 'pid' | 'token'>): string {
+  return `${target}.${owner.pid}-${Buffer.from(owner.token, 'base64url').toString('hex')}.tmp`;
+}
+
 export function createFileLock(path: string, options: FileLockOptions = {}) {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const isAlive = options.isAlive ?? defaultIsAlive;
@@ -82,7 +90,7 @@ export function createFileLock(path: string, options: FileLockOptions = {}) {
   const me = (): LockOwner => ({ pid: process.pid, start: selfStart ?? '', host: HOST, token: randomBytes(12).toString('base64url') });
 
   async function tryCreate(target: string, owner: LockOwner): Promise<boolean> {
-    const temp = `${target}.${owner.token}.tmp`;
+    const temp = lockTempName(target, owner);
     await writeFile(temp, JSON.stringify(owner), { mode: 0o600 });
     try {
       await link(temp, target);

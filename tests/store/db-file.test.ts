@@ -11,7 +11,7 @@ import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { DatabaseFile, StoreWriteError, type Migration, type WriteFs } from '../../src/store/db-file.ts';
-import { createFileLock } from '../../src/store/lock.ts';
+import { createFileLock, lockTempName } from '../../src/store/lock.ts';
 import { createQuery, type Query } from '../../src/store/query.ts';
 import { MIGRATIONS } from '../../src/store/schema.ts';
 import { createSqlJsLoader, StoreUnavailableError } from '../../src/store/sqljs.ts';
@@ -95,6 +95,18 @@ describe('DatabaseFile: opening and migrations', () => {
     // And later calls reuse it.
     await db.read(() => undefined);
     assert.equal(loader.calls(), 1);
+  });
+
+  test("temporary files of killed processes (the database's and the lock's) are swept at open; a live process's are kept", async (t) => {
+    const dir = tempDir(t);
+    const dead = 4_194_305; // above the kernel's largest pid: no such process
+    const lockFile = path.join(dir, `${DB_NAME}.lock`);
+    const orphans = [`${DB_NAME}.${dead}-a1b2c3.tmp`, path.basename(lockTempName(lockFile, { pid: dead, token: 'AAECAwQF' }))];
+    const live = path.basename(lockTempName(lockFile, { pid: process.ppid, token: 'BgcICQoL' }));
+    for (const name of [...orphans, live]) writeFileSync(path.join(dir, name), 'x');
+    const { db } = openDb(t, dir);
+    await db.ready();
+    assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), [live]);
   });
 
   test('a damaged database file is reported as damaged and left untouched', async (t) => {
