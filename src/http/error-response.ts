@@ -42,7 +42,8 @@ export function createErrorRenderer(deps: ErrorRendererDeps): ErrorRenderer {
     if (appError === undefined) {
       deps.logger.error('unhandled error', { id: requestId, error: describe(error) });
     } else if (appError.code === 'unavailable' && appError.cause instanceof Error) {
-      deps.logger.warn('storage unavailable', { id: requestId, error: appError.cause.message });
+      // The part that failed (storage, the report's font, the import process) says what in its message.
+      deps.logger.warn('service unavailable', { id: requestId, error: appError.cause.message });
     }
     const failure = appError ?? new AppError('internal_error');
     const body: Record<string, unknown> = { error: failure.code, message: failure.message, ...failure.details };
