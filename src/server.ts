@@ -19,6 +19,7 @@ import { cookiePolicy } from './auth/cookies.ts';
 import { createAuthService } from './auth/service.ts';
 import { TokenService } from './auth/tokens.ts';
 import { bootstrapAdmin } from './auth/bootstrap.ts';
+import { createDeviceCookies } from './auth/device.ts';
 import { openStore } from './store/open.ts';
 import { createSqlJsLoader } from './store/sqljs.ts';
 import { createFontLoader, FONT_FILES } from './reports/font.ts';
@@ -94,6 +95,7 @@ export function start(options: StartOptions): Running | undefined {
     newRequestId: createRequestIds(),
     auth: {
       service: createAuthService({ store, tokens, now }),
+      devices: createDeviceCookies(config.secretKey),
       tokens,
       store,
       cookies: cookiePolicy(config),

@@ -11,6 +11,8 @@ export interface CookieNames {
   readonly access: string;
   readonly refresh: string;
   readonly csrf: string;
+  /** Which browser signed in before (device.ts): sent to the auth routes only, kept after sign-out. */
+  readonly device: string;
 }
 
 export interface CookiePolicy {
@@ -25,7 +27,7 @@ export interface CookiePolicy {
 export function cookiePolicy(options: { basePath: string; production: boolean }): CookiePolicy {
   const prefix = options.production ? '__Secure-' : '';
   return {
-    names: { access: `${prefix}dash_access`, refresh: `${prefix}dash_refresh`, csrf: `${prefix}dash_csrf` },
+    names: { access: `${prefix}dash_access`, refresh: `${prefix}dash_refresh`, csrf: `${prefix}dash_csrf`, device: `${prefix}dash_device` },
     // No trailing slash: "/dashboard" also matches "/dashboard" itself, and not "/dashboardx".
     appPath: options.basePath === '' ? '/' : options.basePath,
     refreshPath: `${options.basePath}/api/auth`,
@@ -60,6 +62,10 @@ export function setSessionCookies(c: Context, policy: CookiePolicy, session: Iss
     append: true,
   });
   c.header('Set-Cookie', serialize(names.csrf, session.csrf, { path: policy.appPath, maxAge: session.maxAge, httpOnly: false, secure }), { append: true });
+}
+
+export function setDeviceCookie(c: Context, policy: CookiePolicy, value: string, maxAge: number): void {
+  c.header('Set-Cookie', serialize(policy.names.device, value, { path: policy.refreshPath, maxAge, httpOnly: true, secure: policy.secure }), { append: true });
 }
 
 export function clearSessionCookies(c: Context, policy: CookiePolicy): void {

@@ -4,7 +4,8 @@ import { readJsonObject } from '../http/body.ts';
 import type { AppEnv } from '../http/app.ts';
 import type { ClientAddress } from '../http/client-ip.ts';
 import { AppError } from '../http/errors.ts';
-import { clearSessionCookies, readCookie, setSessionCookies, type CookiePolicy } from './cookies.ts';
+import { clearSessionCookies, readCookie, setDeviceCookie, setSessionCookies, type CookiePolicy } from './cookies.ts';
+import { DEVICE_COOKIE_MAX_AGE, type DeviceCookies } from './device.ts';
 import { assertCsrfMatches, assertSameOrigin, presentedCsrf } from './csrf.ts';
 import type { AuthService, IssuedTokens } from './service.ts';
 import { requireSession, withChallenge } from './session.ts';
@@ -20,6 +21,8 @@ export interface AuthRouteDeps {
   readonly cookies: CookiePolicy;
   readonly clientAddress: ClientAddress;
   readonly basePath: string;
+  /** Device cookies (device.ts); without them every sign-in is counted per username. */
+  readonly devices?: DeviceCookies;
   /** Sign-in limits: per address and per username (RATE_LIMIT_LOGIN). */
   readonly limits?: { readonly limiter: Limiter; readonly login: Rule };
 }
@@ -61,19 +64,32 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
   const signedOut = (c: Context): Response =>
     isForm(c) ? c.redirect(`${deps.basePath}/login?notice=signed_out`, 303) : c.body(null, 204);
 
+  /** The nonce of a valid device cookie for `username`; a missing, forged or doubled one is simply not trusted. */
+  const trustedDevice = (c: Context, username: string): string | undefined => {
+    if (deps.devices === undefined) return undefined;
+    try {
+      return deps.devices.verify(readCookie(c, cookies.names.device), username);
+    } catch {
+      return undefined;
+    }
+  };
+
   app.post('/api/auth/login', async function login(c) {
     assertSameOrigin(c);
     const input = await readCredentials(c);
     const ip = deps.clientAddress(c);
+    const device = trustedDevice(c, input.username);
     let issued: IssuedTokens;
     try {
       if (deps.limits !== undefined) {
         const { limiter, login } = deps.limits;
-        // Per username (spread-out guessing at one account), then per address (one source guessing many).
-        await limiter.check(c, { ...login, name: 'login-user' }, `user:${usernameKey(input.username)}`);
+        // Per username (spread-out guessing at one account) — per device for a browser that signed
+        // in as this user before, so that guessing cannot lock the real user out — then per
+        // address (one source guessing many).
+        await limiter.check(c, { ...login, name: 'login-user' }, device === undefined ? `user:${usernameKey(input.username)}` : `device:${device}`);
         await limiter.check(c, login, `ip:${addressKey(ip)}`);
       }
-      issued = await service.login({ username: input.username, password: input.password, ip });
+      issued = await service.login({ username: input.username, password: input.password, ip, ...(device === undefined ? {} : { device }) });
     } catch (error) {
       // A browser without JavaScript posted the form: send it back to the page with the error.
       if (input.form && error instanceof AppError && (error.code === 'invalid_credentials' || error.code === 'rate_limited')) {
@@ -82,6 +98,7 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
       throw withChallenge(error);
     }
     setSessionCookies(c, cookies, { access: issued.access.token, refresh: issued.refresh.token, csrf: issued.csrf, maxAge });
+    if (deps.devices !== undefined) setDeviceCookie(c, cookies, deps.devices.issue(issued.user.username, device), DEVICE_COOKIE_MAX_AGE);
     if (input.form) return c.redirect(safeNext(input.next, deps.basePath), 303);
     return c.json(sessionBody(issued));
   });

@@ -48,8 +48,9 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   return {
-    async login(input: { username: string; password: string; ip: string }): Promise<IssuedTokens> {
-      const keys = lockoutKeys(input.username, input.ip);
+    /** `device`: the nonce of a valid device cookie for this username (device.ts), if any. */
+    async login(input: { username: string; password: string; ip: string; device?: string }): Promise<IssuedTokens> {
+      const keys = lockoutKeys(input.username, input.ip, input.device);
       const wait = waitSeconds(await store.loginFailures([keys.pair, keys.user]), keys, now());
       if (wait > 0) {
         // Checked before the password: a locked-out guess costs no scrypt, and says nothing about the account.

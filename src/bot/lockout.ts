@@ -3,7 +3,10 @@
  * (1 s after the threshold, doubling, capped at 15 minutes: never a permanent lock), counted
  * per username-and-address pair, and per username with a much higher threshold — so an
  * attacker elsewhere cannot lock a real user out from their own address, yet a spread-out
- * guessing campaign against one account still slows down. A success clears both counts.
+ * guessing campaign against one account still slows down. A browser that signed in as that
+ * user before (a device cookie, auth/device.ts) is counted per device instead of per username,
+ * so even a campaign past the per-username threshold cannot lock the real user out. A success
+ * clears both counts.
  * Usernames are keyed case-folded whether or not they exist: the answer is the same for both.
  */
 import { usernameKey } from '../store/index.ts';
@@ -17,9 +20,17 @@ export interface LockoutPolicy {
 
 export const DEFAULT_LOCKOUT: LockoutPolicy = { pairThreshold: 5, userThreshold: 50, capSeconds: 900 };
 
-export function lockoutKeys(username: string, address: string): { pair: string; user: string } {
+export interface LockoutKeys {
+  readonly pair: string;
+  /** Per username; per device instead for a browser holding that username's device cookie. */
+  readonly user: string;
+  /** The device's key counts with the strict per-pair threshold (a stolen cookie gets few tries). */
+  readonly device: boolean;
+}
+
+export function lockoutKeys(username: string, address: string, device?: string): LockoutKeys {
   const user = usernameKey(username);
-  return { pair: `pair:${user}|${address}`, user: `user:${user}` };
+  return { pair: `pair:${user}|${address}`, user: device === undefined ? `user:${user}` : `device:${device}`, device: device !== undefined };
 }
 
 /** Seconds the next attempt must wait after `failures` consecutive failures (0: none). */
@@ -31,7 +42,7 @@ export function backoffSeconds(failures: number, threshold: number, capSeconds: 
 /** Seconds left before another attempt is allowed, given the counts and the time now (seconds). */
 export function waitSeconds(
   counts: ReadonlyMap<string, { failures: number; lastFailureAt: number }>,
-  keys: { pair: string; user: string },
+  keys: { readonly pair: string; readonly user: string; readonly device?: boolean },
   now: number,
   policy: LockoutPolicy = DEFAULT_LOCKOUT,
 ): number {
@@ -40,5 +51,5 @@ export function waitSeconds(
     if (count === undefined) return 0;
     return Math.max(0, count.lastFailureAt + backoffSeconds(count.failures, threshold, policy.capSeconds) - now);
   };
-  return Math.max(wait(keys.pair, policy.pairThreshold), wait(keys.user, policy.userThreshold));
+  return Math.max(wait(keys.pair, policy.pairThreshold), wait(keys.user, keys.device === true ? policy.pairThreshold : policy.userThreshold));
 }

@@ -6,6 +6,7 @@
 import { Hono, type Context } from 'hono';
 import { getPath } from 'hono/utils/url';
 import type { CookiePolicy } from '../auth/cookies.ts';
+import type { DeviceCookies } from '../auth/device.ts';
 import { authPages } from '../auth/pages.ts';
 import { dashboardPages } from '../dashboard/pages.ts';
 import { authRoutes } from '../auth/routes.ts';
@@ -78,6 +79,8 @@ export interface RateLimitDeps {
 
 export interface AuthDeps {
   readonly service: AuthService;
+  /** Device cookies, so per-username sign-in limits cannot lock the real user out (auth/device.ts). */
+  readonly devices?: DeviceCookies;
   readonly tokens: TokenService;
   readonly store: Store;
   readonly cookies: CookiePolicy;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Hono } from 'hono';
 import { cookiePolicy } from '../../src/auth/cookies.ts';
+import { createDeviceCookies } from '../../src/auth/device.ts';
 import { hashPassword } from '../../src/auth/password.ts';
 import { createAuthService } from '../../src/auth/service.ts';
 import { TokenService } from '../../src/auth/tokens.ts';
@@ -119,6 +120,7 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
     newRequestId: () => `req-${++id}`,
     auth: {
       service: createAuthService({ store, tokens, now }),
+      devices: createDeviceCookies(options.secret ?? SECRET),
       tokens,
       store,
       cookies: cookiePolicy({ basePath, production }),

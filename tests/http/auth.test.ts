@@ -43,7 +43,7 @@ async function assertSignedIn(a: AuthTestApp, cookie: string, label = '', base =
 }
 
 describe('POST /api/auth/login', () => {
-  test('success: 200 {user, csrfToken, accessExpiresAt}, three cookies with the right attributes, an audit row and a session', async (t) => {
+  test('success: 200 {user, csrfToken, accessExpiresAt}, the session cookies and the device cookie with the right attributes, an audit row and a session', async (t) => {
     const { a, alice } = await withAlice(t);
     const res = await login(a, { username: 'alice', password: PASSWORD }, { 'X-Forwarded-For': '198.51.100.1, 203.0.113.9' });
     assert.equal(res.status, 200);
@@ -53,15 +53,21 @@ describe('POST /api/auth/login', () => {
     assert.match(String(body.csrfToken), /^[\w-]{22,}$/);
     assert.deepEqual(Object.keys(body).sort(), ['accessExpiresAt', 'csrfToken', 'user']);
     const jar = setCookies(res);
-    assert.deepEqual([...jar.keys()].sort(), ['dash_access', 'dash_csrf', 'dash_refresh']);
-    const expect = { dash_access: ['/', true], dash_refresh: ['/api/auth', true], dash_csrf: ['/', false] } as const;
-    for (const [name, [where, httpOnly]] of Object.entries(expect)) {
+    assert.deepEqual([...jar.keys()].sort(), ['dash_access', 'dash_csrf', 'dash_device', 'dash_refresh']);
+    const expect = {
+      dash_access: ['/', true, 14 * DAY],
+      dash_refresh: ['/api/auth', true, 14 * DAY],
+      dash_csrf: ['/', false, 14 * DAY],
+      // Which browser signed in before: only the sign-in routes see it, and it outlives sessions.
+      dash_device: ['/api/auth', true, 183 * DAY],
+    } as const;
+    for (const [name, [where, httpOnly, maxAge]] of Object.entries(expect)) {
       const cookie = jar.get(name)!;
       assert.equal(cookie.attrs.get('path'), where, name);
       assert.equal(cookie.attrs.get('samesite'), 'Strict', name);
       assert.equal(cookie.attrs.has('httponly'), httpOnly, name);
       assert.equal(cookie.attrs.has('secure'), false, `${name}: no Secure in development`);
-      assert.equal(cookie.attrs.get('max-age'), String(14 * DAY), name);
+      assert.equal(cookie.attrs.get('max-age'), String(maxAge), name);
     }
     assert.equal(jar.get('dash_csrf')?.value, body.csrfToken);
     const audit = await a.store.listAudit({ action: 'login' });
@@ -73,12 +79,12 @@ describe('POST /api/auth/login', () => {
     assert.deepEqual(await (await me(a, cookieHeader(res.headers.getSetCookie()))).json(), { user: body.user });
   });
 
-  test('production: the __Secure- prefix and Secure on all three cookies; unprefixed cookies are ignored', async (t) => {
+  test('production: the __Secure- prefix and Secure on every cookie; unprefixed cookies are ignored', async (t) => {
     const { a } = await withAlice(t, { production: true });
     const res = await login(a, { username: 'alice', password: PASSWORD });
     assert.equal(res.status, 200);
     const jar = setCookies(res);
-    assert.deepEqual([...jar.keys()].sort(), ['__Secure-dash_access', '__Secure-dash_csrf', '__Secure-dash_refresh']);
+    assert.deepEqual([...jar.keys()].sort(), ['__Secure-dash_access', '__Secure-dash_csrf', '__Secure-dash_device', '__Secure-dash_refresh']);
     for (const [name, cookie] of jar) assert.equal(cookie.attrs.get('secure'), true, name);
     const cookie = cookieHeader(res.headers.getSetCookie());
     await assertSignedIn(a, cookie, 'prefixed cookies');
@@ -153,7 +159,7 @@ describe('POST /api/auth/login', () => {
       const res = await formLogin(a, { username: 'alice', password: PASSWORD, next });
       assert.equal(res.status, 303, next);
       assert.equal(res.headers.get('location'), '/', JSON.stringify(next));
-      assert.equal(res.headers.getSetCookie().length, 3, next);
+      assert.equal(res.headers.getSetCookie().length, 4, next);
     }
   });
 
