@@ -186,19 +186,7 @@ window.addEventListener('popstate', () => {
   state = readState(location.search);
   input('from').value = state.from ?? '';
   input('to').value = state.to ?? '';
-  // Charts are drawn at their shown size (legible labels); redraw when that changes a lot.
-let drawnWidth = window.innerWidth;
-let resizing: ReturnType<typeof setTimeout> | undefined;
-window.addEventListener('resize', () => {
-  clearTimeout(resizing);
-  resizing = setTimeout(() => {
-    if (view === undefined || view.summary.count === 0 || Math.abs(window.innerWidth - drawnWidth) < 48) return;
-    drawnWidth = window.innerWidth;
-    renderCharts(view);
-  }, 250);
-});
-
-void load(state);
+  void load(state);
 });
 
 download.addEventListener('click', async () => {
