@@ -10,6 +10,7 @@ import { seedIfEmpty } from '../reports/seed.ts';
 import { isIsoDate } from '../reports/dates.ts';
 import type { ImportSummary } from '../reports/types.ts';
 import type { AuditEntry, Store } from '../store/index.ts';
+import { failure, parseArgs, UsageError } from './args.ts';
 
 export const FIGURES_USAGE = `Usage: node dist/cli.cjs figures <command> [arguments]
 
@@ -39,22 +40,6 @@ export interface FiguresCliIo {
   readonly today: string;
 }
 
-class UsageError extends Error {}
-
-function options(args: readonly string[]): { positional: string[]; flags: Map<string, string> } {
-  const positional: string[] = [];
-  const flags = new Map<string, string>();
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i]!;
-    if (arg.startsWith('--')) {
-      const value = args[i + 1];
-      if (value === undefined) throw new UsageError(`${arg} needs a value`);
-      flags.set(arg.slice(2), value);
-      i += 1;
-    } else positional.push(arg);
-  }
-  return { positional, flags };
-}
 
 const count = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
@@ -132,7 +117,7 @@ function importRow(item: ImportSummary): string {
 export async function figuresCommand(args: readonly string[], deps: { figures: Figures; store: Store }, io: FiguresCliIo): Promise<number> {
   try {
     const [command, ...rest] = args;
-    const { positional, flags } = options(rest);
+    const { positional, flags } = parseArgs(rest);
     switch (command) {
       case 'import': {
         const file = positional[0];
@@ -165,11 +150,6 @@ export async function figuresCommand(args: readonly string[], deps: { figures: F
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`error: ${error.message}\n\n${FIGURES_USAGE}`);
-      return 2;
-    }
-    io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    return failure(error, FIGURES_USAGE, io.err);
   }
 }

@@ -5,6 +5,7 @@
  */
 import { hashPassword, passwordProblem } from '../auth/password.ts';
 import { UserExistsError, type AuditEntry, type Role, type Store, type User } from '../store/index.ts';
+import { failure, parseArgs, UsageError } from './args.ts';
 
 export interface CliIo {
   readonly out: (line: string) => void;
@@ -31,22 +32,6 @@ Example: printf '%s\\n' 'a long new password' | node dist/cli.cjs users password
 
 const USERNAME = /^[A-Za-z0-9._@-]{1,64}$/;
 
-class UsageError extends Error {}
-
-function options(args: string[]): { positional: string[]; flags: Map<string, string> } {
-  const positional: string[] = [];
-  const flags = new Map<string, string>();
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i]!;
-    if (arg.startsWith('--')) {
-      const value = args[i + 1];
-      if (value === undefined) throw new UsageError(`${arg} needs a value`);
-      flags.set(arg.slice(2), value);
-      i += 1;
-    } else positional.push(arg);
-  }
-  return { positional, flags };
-}
 
 function role(text: string | undefined): Role {
   if (text === 'admin' || text === 'member') return text;
@@ -62,7 +47,7 @@ function row(user: User): string {
 export async function usersCommand(args: string[], store: Store, io: CliIo): Promise<number> {
   try {
     const [command, ...rest] = args;
-    const { positional, flags } = options(rest);
+    const { positional, flags } = parseArgs(rest);
     const audit = (action: string, target: string, detail?: string): AuditEntry => ({
       action,
       actor: `cli:${io.operator}`,
@@ -143,15 +128,10 @@ export async function usersCommand(args: string[], store: Store, io: CliIo): Pro
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`error: ${error.message}\n\n${USAGE}`);
-      return 2;
-    }
     if (error instanceof UserExistsError) {
       io.err('error: a user with that username already exists');
       return 1;
     }
-    io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    return failure(error, USAGE, io.err);
   }
 }

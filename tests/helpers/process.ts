@@ -78,3 +78,22 @@ export function releaseCopy(): { dir: string; remove(): void } {
   for (const entry of ['app.js', 'package.json', 'dist']) cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly out: string;
+  readonly err: string;
+}
+
+/** `node dist/cli.cjs ...args` in `cwd` (a release folder), with `stdin` piped in and a bare environment. */
+export function runCli(cwd: string, args: readonly string[], stdin = ''): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['dist/cli.cjs', ...args], { cwd, env: { PATH: process.env.PATH ?? '' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('exit', (code) => resolve({ code, out, err }));
+    child.stdin.end(stdin);
+  });
+}

@@ -1,28 +1,17 @@
 /** `node dist/cli.cjs figures …` as admins run it over SSH: from a release folder, no node_modules. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { createSqlJsLoader } from '../../src/store/sqljs.ts';
-import { releaseCopy } from '../helpers/process.ts';
+import { releaseCopy, runCli } from '../helpers/process.ts';
 
 const release = releaseCopy();
 after(() => release.remove());
 writeFileSync(path.join(release.dir, '.env'), 'DATA_DIR=./cli-data\n');
 const loadSql = createSqlJsLoader({ wasmPath: path.join(release.dir, 'dist', 'sql-wasm.wasm') });
 
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['dist/cli.cjs', ...args], { cwd: release.dir, env: { PATH: process.env.PATH ?? '' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('exit', (code) => resolve({ code, out, err }));
-    child.stdin.end();
-  });
-}
+const cli = (args: string[]) => runCli(release.dir, args);
 
 function csv(name: string, text: string): string {
   writeFileSync(path.join(release.dir, name), text);

@@ -1,26 +1,15 @@
 /** The user-management tool as admins run it: `node dist/cli.cjs` from a release folder, no node_modules. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { releaseCopy, spawnApp } from '../helpers/process.ts';
+import { releaseCopy, runCli, spawnApp } from '../helpers/process.ts';
 
 const release = releaseCopy();
 after(() => release.remove());
 writeFileSync(path.join(release.dir, '.env'), 'DATA_DIR=./cli-data\n');
 
-function cli(args: string[], stdin = ''): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['dist/cli.cjs', ...args], { cwd: release.dir, env: { PATH: process.env.PATH ?? '' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('exit', (code) => resolve({ code, out, err }));
-    child.stdin.end(stdin);
-  });
-}
+const cli = (args: string[], stdin = '') => runCli(release.dir, args, stdin);
 
 test('users: add, list, role, password, disable, enable, revoke — with clear messages and exit codes', async () => {
   const added = await cli(['users', 'add', 'alice', '--role', 'admin', '--name', 'Alice Kim', '--email', 'alice@example.org'], 'first long password\n');
