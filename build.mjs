@@ -12,6 +12,11 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(root, 'dist');
 const require = createRequire(import.meta.url);
 
+/** How Node code is bundled: CommonJS for Passenger's require(), Node 20. The benchmark's workers use it too. */
+export const NODE_BUNDLE = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' };
+/** The app's own bundles add source maps and licence files (the benchmark's variants of the server too). */
+export const SERVER_BUNDLE = { ...NODE_BUNDLE, sourcemap: true, sourcesContent: false, legalComments: 'linked' };
+
 export async function buildAll({ quiet = false } = {}) {
   const started = performance.now();
   await rm(dist, { recursive: true, force: true });
@@ -26,16 +31,9 @@ export async function buildAll({ quiet = false } = {}) {
       report: path.join(root, 'src/reports/pdf/report.ts'),
       'import-worker': path.join(root, 'src/reports/import-worker.ts'),
     },
+    ...SERVER_BUNDLE,
     outdir: dist,
     outExtension: { '.js': '.cjs' },
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    sourcemap: true,
-    sourcesContent: false,
-    legalComments: 'linked',
-    logLevel: 'warning',
     metafile: true,
     plugins: [withoutBrotli],
   });

@@ -373,3 +373,18 @@ export function renderTable(rows) {
   const rule = widths.map((w) => '─'.repeat(w)).join('  ');
   return [fmt(header), rule, ...lines.map(fmt)].join('\n');
 }
+
+/** A bundled worker run with its JSON argument; resolves with the JSON of its last stdout line. */
+export function runWorker(worker, args, label = 'worker') {
+  return new Promise((resolve, reject) => {
+    const child = track(spawn(process.execPath, [worker, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (err += chunk));
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(out.trim().split('\n').pop()));
+      else reject(new Error(`${label} ended with ${code}: ${err.slice(-500)}`));
+    });
+  });
+}

@@ -7,7 +7,6 @@
 //              out (tests/bench/limiter-off.ts), beside bare Hono's GET /healthz
 //   login      sign-in latency, sequential (scrypt-dominated)
 //   rss        resident memory of a fresh app process after 10,000 /api/me requests
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { copyFile, cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -16,14 +15,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { build } from 'esbuild';
-import { load, median, percentile, sleep, summarize, track } from './lib.mjs';
+import { NODE_BUNDLE, SERVER_BUNDLE } from '../../build.mjs';
+import { load, median, percentile, runWorker, sleep, summarize } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const ADMIN = { username: 'bench', password: 'bench-password-0123456789' };
 /** Several sign-ins a minute from 127.0.0.1 must not be refused; the default limit stays as run.mjs sets it. */
 const SIGN_IN_ENV = { RATE_LIMIT_LOGIN: '100000/minute' };
-const BUILD = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' };
 
 /** Per run (keyed by ctx.tmp): the worker bundle, the seeded database, the limiter-off release. */
 const once = new Map();
@@ -36,20 +35,6 @@ function cached(ctx, name, make) {
 // ---------------------------------------------------------------------------------------------
 // consume()
 
-function runWorker(worker, args) {
-  return new Promise((resolve, reject) => {
-    const child = track(spawn(process.execPath, [worker, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] }));
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.stderr.on('data', (chunk) => (err += chunk));
-    child.on('close', (code) => {
-      if (code === 0) resolve(JSON.parse(out.trim().split('\n').pop()));
-      else reject(new Error(`storm worker ended with ${code}: ${err.slice(-500)}`));
-    });
-  });
-}
-
 export function fileStoreConsume({ name = 'consume', total = 400_000, quickTotal = 100_000, keys = 5000, rounds = 3, quickRounds = 1, goal = 100_000 } = {}) {
   return {
     name,
@@ -57,7 +42,7 @@ export function fileStoreConsume({ name = 'consume', total = 400_000, quickTotal
     async run(ctx) {
       const worker = await cached(ctx, 'worker', async () => {
         const outfile = path.join(ctx.tmp, 'storm-worker.cjs');
-        await build({ ...BUILD, entryPoints: [path.join(here, '../ratelimit/storm-worker.ts')], outfile });
+        await build({ ...NODE_BUNDLE, entryPoints: [path.join(here, '../ratelimit/storm-worker.ts')], outfile });
         return outfile;
       });
       const n = ctx.quick ? quickRounds : rounds;
@@ -68,7 +53,7 @@ export function fileStoreConsume({ name = 'consume', total = 400_000, quickTotal
         for (const processes of round % 2 === 0 ? [1, 4] : [4, 1]) {
           const dir = path.join(ctx.tmp, `consume-${processes}-${round}`);
           const args = { dir, rule: '999999999/minute', count: count / processes, keys, now: Date.now(), startAt: Date.now() + 300 };
-          const results = await Promise.all(Array.from({ length: processes }, () => runWorker(worker, args)));
+          const results = await Promise.all(Array.from({ length: processes }, () => runWorker(worker, args, 'storm worker')));
           const seconds = (Math.max(...results.map((r) => r.endedAt)) - Math.min(...results.map((r) => r.startedAt))) / 1000;
           rates[processes].push(count / seconds);
           if (results.some((r) => r.failed > 0 || r.admitted !== count / processes)) throw new Error(`a worker refused or failed: ${JSON.stringify(results)}`);
@@ -148,11 +133,9 @@ async function limiterOffRelease(ctx) {
   for (const file of ['app.js', 'package.json']) await copyFile(path.join(ctx.root, file), path.join(dir, file));
   const stub = path.join(here, 'limiter-off.ts');
   await build({
-    ...BUILD,
+    ...SERVER_BUNDLE,
     entryPoints: [path.join(ctx.root, 'src/server.ts')],
     outfile: path.join(dir, 'dist', 'server.cjs'),
-    sourcemap: true,
-    sourcesContent: false,
     plugins: [
       {
         name: 'limiter-off',

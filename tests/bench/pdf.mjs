@@ -4,28 +4,13 @@
 //   cold   a fresh process's first report: import pdf-lib and fontkit, read the font, parse and
 //          subset it, render (what the first PDF request after a spawn costs, spawn excluded)
 //   warm   later reports in the same process (median over rounds)
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { withoutBrotli } from '../../build.mjs';
-import { median, summarize, track } from './lib.mjs';
+import { NODE_BUNDLE, withoutBrotli } from '../../build.mjs';
+import { median, runWorker, summarize } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-function runWorker(worker, args) {
-  return new Promise((resolve, reject) => {
-    const child = track(spawn(process.execPath, [worker, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] }));
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.stderr.on('data', (chunk) => (err += chunk));
-    child.on('close', (code) => {
-      if (code === 0) resolve(JSON.parse(out.trim().split('\n').pop()));
-      else reject(new Error(`pdf worker ended with ${code}: ${err.slice(-500)}`));
-    });
-  });
-}
 
 export function pdfReport({ name = 'pdf', sizes = [100, 1000], coldRuns = 3, quickColdRuns = 1, rounds = 5, quickRounds = 2, goalMs = 1500 } = {}) {
   return {
@@ -33,7 +18,7 @@ export function pdfReport({ name = 'pdf', sizes = [100, 1000], coldRuns = 3, qui
     description: `PDF report of ${sizes.map((n) => n.toLocaleString('en-US')).join(' and ')} rows: cold (fresh process) and warm`,
     async run(ctx) {
       const worker = path.join(ctx.tmp, 'pdf-worker.cjs');
-      await build({ bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', entryPoints: [path.join(here, 'pdf-worker.ts')], outfile: worker, plugins: [withoutBrotli] });
+      await build({ ...NODE_BUNDLE, entryPoints: [path.join(here, 'pdf-worker.ts')], outfile: worker, plugins: [withoutBrotli] });
       const fontDir = path.join(ctx.root, 'dist', 'fonts');
       const runs = ctx.quick ? quickColdRuns : coldRuns;
       const cold = Object.fromEntries(sizes.map((n) => [n, []]));
@@ -43,7 +28,7 @@ export function pdfReport({ name = 'pdf', sizes = [100, 1000], coldRuns = 3, qui
       const pages = {};
       for (let run = 0; run < runs; run += 1) {
         for (const size of run % 2 === 0 ? sizes : [...sizes].reverse()) {
-          const result = await runWorker(worker, { fontDir, cold: size, sizes, rounds: ctx.quick ? quickRounds : rounds });
+          const result = await runWorker(worker, { fontDir, cold: size, sizes, rounds: ctx.quick ? quickRounds : rounds }, 'pdf worker');
           cold[size].push(result.coldMs);
           coldParts.importMs.push(result.importMs);
           coldParts.fontReadMs.push(result.fontReadMs);

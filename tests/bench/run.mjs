@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { buildAll } from '../../build.mjs';
+import { buildAll, SERVER_BUNDLE } from '../../build.mjs';
 import { freePort, judge, killAll, renderTable, startServer } from './lib.mjs';
 import { newestProfile, summarizeProfile } from './profile.mjs';
 import { scenarios } from './scenarios.mjs';
@@ -77,17 +77,6 @@ function finish(code) {
 
 const progress = (text) => process.stderr.write(`  ${text}\n`);
 
-// Server options exactly as build.mjs bundles src/server.ts.
-const SERVER_BUILD = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: true,
-  sourcesContent: false,
-  legalComments: 'linked',
-  logLevel: 'warning',
-};
 
 /** The app's variables (DESIGN.md), NODE_OPTIONS and npm's own: none may leak into a server. */
 const SCRUB = /^(NODE_ENV|NODE_OPTIONS|PORT|BASE_PATH|PASSENGER_BASE_URI|DATA_DIR|SECRET_KEY.*|ACCESS_TOKEN_TTL|REFRESH_TOKEN_TTL|TRUST_PROXY|RATE_LIMIT_.*|WP_.*|BOT_POW|ADMIN_.*|npm_.*)$/i;
@@ -113,7 +102,7 @@ async function main() {
 
   tmp = await mkdtemp(path.join(os.tmpdir(), 'dashboard-bench-'));
   const bare = path.join(tmp, 'bare', 'bare.cjs');
-  await build({ ...SERVER_BUILD, entryPoints: [path.join(here, 'bare-hono.ts')], outfile: bare });
+  await build({ ...SERVER_BUNDLE, entryPoints: [path.join(here, 'bare-hono.ts')], outfile: bare });
 
   const dataDirs = new Map();
   const targets = {
