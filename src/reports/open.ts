@@ -5,13 +5,10 @@
  * figures, nor an import make them reload the users. Opened lazily, on first use; the health
  * check does not load sql.js.
  */
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import path from 'node:path';
 import type { HealthCheck } from '../http/health.ts';
 import type { Logger } from '../log/index.ts';
-import { DatabaseFile } from '../store/db-file.ts';
-import { createFileLock } from '../store/lock.ts';
+import type { DatabaseFile } from '../store/db-file.ts';
+import { openDatabaseFile } from '../store/open-file.ts';
 import type { SqlJsStatic } from '../store/sqljs.ts';
 import { createFigures, type Figures } from './figures.ts';
 import { FIGURES_MIGRATIONS } from './schema.ts';
@@ -28,25 +25,6 @@ export interface OpenFiguresOptions {
 export const FIGURES_FILE = 'figures.sqlite';
 
 export function openFigures(options: OpenFiguresOptions): { figures: Figures; file: DatabaseFile; health: HealthCheck } {
-  const dbPath = path.join(options.dataDir, FIGURES_FILE);
-  const file = new DatabaseFile({
-    file: dbPath,
-    loadSql: options.loadSql,
-    lock: createFileLock(`${dbPath}.lock`),
-    logger: options.logger,
-    migrations: FIGURES_MIGRATIONS,
-  });
-  const health: HealthCheck = {
-    name: 'figures',
-    async check() {
-      try {
-        await access(dbPath, constants.R_OK | constants.W_OK);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT') throw new Error(`the figures database file is not readable and writable (${code})`);
-      }
-      if (file.lastOpenError !== undefined) throw new Error(file.lastOpenError);
-    },
-  };
-  return { figures: createFigures(file, options.now), file, health };
+  const { file, checkFile } = openDatabaseFile({ ...options, name: FIGURES_FILE, label: 'figures database', migrations: FIGURES_MIGRATIONS });
+  return { figures: createFigures(file, options.now), file, health: { name: 'figures', check: checkFile } };
 }

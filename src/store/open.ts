@@ -6,12 +6,11 @@
  */
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import path from 'node:path';
 import type { HealthCheck } from '../http/health.ts';
 import type { Logger } from '../log/index.ts';
-import { DatabaseFile } from './db-file.ts';
+import type { DatabaseFile } from './db-file.ts';
 import { createStore, type Store } from './index.ts';
-import { createFileLock } from './lock.ts';
+import { openDatabaseFile } from './open-file.ts';
 import { MIGRATIONS } from './schema.ts';
 import { createSqlJsLoader, type SqlJsStatic } from './sqljs.ts';
 
@@ -28,11 +27,11 @@ export interface OpenStoreOptions {
 export const DATABASE_FILE = 'dashboard.sqlite';
 
 export function openStore(options: OpenStoreOptions): { store: Store; file: DatabaseFile; health: HealthCheck } {
-  const dbPath = path.join(options.dataDir, DATABASE_FILE);
-  const file = new DatabaseFile({
-    file: dbPath,
+  const { file, checkFile } = openDatabaseFile({
+    dataDir: options.dataDir,
+    name: DATABASE_FILE,
+    label: 'database',
     loadSql: options.loadSql ?? createSqlJsLoader({ wasmPath: options.wasmPath }),
-    lock: createFileLock(`${dbPath}.lock`),
     logger: options.logger,
     migrations: MIGRATIONS,
   });
@@ -45,12 +44,7 @@ export function openStore(options: OpenStoreOptions): { store: Store; file: Data
       } catch {
         throw new Error('the SQLite WASM file (dist/sql-wasm.wasm) is missing or unreadable');
       }
-      try {
-        await access(dbPath, constants.R_OK | constants.W_OK);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`the database file is not readable and writable (${(error as NodeJS.ErrnoException).code})`);
-      }
-      if (file.lastOpenError !== undefined) throw new Error(file.lastOpenError);
+      await checkFile();
     },
   };
   return { store, file, health };
