@@ -47,7 +47,7 @@ export function frame(options: FrameOptions): MiddlewareHandler {
     }
     try {
       if (c.req.method === 'GET' || c.req.method === 'HEAD') await next();
-      else await (routeLimits.size === 0 ? limitBody : (routeLimits.get(c.req.path) ?? limitBody))(c, next);
+      else await (routeLimits.get(c.req.path) ?? limitBody)(c, next);
     } catch (error) {
       c.res = renderError(error, c);
     }

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { StoreUnavailableError } from '../store/sqljs.ts';
 import type { CsvImporter, ImportOutcome } from './importer.ts';
 import type { WorkerAnswer } from './import-worker.ts';
+import { oneAtATime } from './one-at-a-time.ts';
 
 export interface ProcessImporterOptions {
   /** dist/import-worker.cjs */
@@ -20,7 +21,7 @@ export interface ProcessImporterOptions {
 }
 
 export function createProcessImporter(options: ProcessImporterOptions): CsvImporter {
-  let queue: Promise<unknown> = Promise.resolve();
+  const inTurn = oneAtATime();
   const run = (bytes: Uint8Array, meta: { actor: string; filename: string }): Promise<ImportOutcome> =>
     new Promise((resolve, reject) => {
       const argument = JSON.stringify({ dataDir: options.dataDir, actor: meta.actor, filename: meta.filename });
@@ -50,9 +51,5 @@ export function createProcessImporter(options: ProcessImporterOptions): CsvImpor
       child.stdin.on('error', () => undefined);
       child.stdin.end(bytes);
     });
-  return (bytes, meta) => {
-    const result = queue.then(() => run(bytes, meta));
-    queue = result.catch(() => undefined);
-    return result;
-  };
+  return (bytes, meta) => inTurn(() => run(bytes, meta));
 }

@@ -15,6 +15,7 @@ import type { Limiter } from '../ratelimit/limiter.ts';
 import type { Rule } from '../ratelimit/store.ts';
 import type { Store } from '../store/index.ts';
 import type { Figures } from './figures.ts';
+import { oneAtATime } from './one-at-a-time.ts';
 import type { ReportInput } from './pdf/report.ts';
 
 export const MAX_REPORT_ROWS = 10_000;
@@ -47,12 +48,7 @@ async function readFilterBody(c: AppContext): Promise<Record<string, string | un
 }
 
 export function reportRoutes(app: Hono<AppEnv>, deps: ReportRouteDeps): void {
-  let queue: Promise<unknown> = Promise.resolve();
-  const oneAtATime = <T>(task: () => Promise<T>): Promise<T> => {
-    const run = queue.then(task, task);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const inTurn = oneAtATime();
 
   app.post('/api/reports/pdf', requireSession(deps), async function pdfReport(c) {
     const session = c.get('session') as Session;
@@ -69,7 +65,7 @@ export function reportRoutes(app: Hono<AppEnv>, deps: ReportRouteDeps): void {
     const generatedAt = deps.clock();
     let pdf: Uint8Array;
     try {
-      pdf = await oneAtATime(() =>
+      pdf = await inTurn(() =>
         deps.renderReport({ title: 'Figures report', organisation: deps.organisation, generatedBy: session.user.displayName, generatedAt, filters, view, rows }),
       );
     } catch (error) {
