@@ -15,6 +15,7 @@ import type { HealthCheck } from './http/health.ts';
 import { createRequestIds } from './http/request-id.ts';
 import { serveConfigurationError } from './http/config-error.ts';
 import { createClientAddress } from './http/client-ip.ts';
+import { FRAMED_SERVER } from './http/framed-response.ts';
 import { cookiePolicy } from './auth/cookies.ts';
 import { createAuthService } from './auth/service.ts';
 import { TokenService } from './auth/tokens.ts';
@@ -119,7 +120,8 @@ export function start(options: StartOptions): Running | undefined {
     },
   });
 
-  const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
+  // FramedResponse: the headers of every response, written in one go (http/framed-response.ts).
+  const server = serve({ fetch: app.fetch, port: config.port, ...FRAMED_SERVER }, (info) => {
     logger.info('listening', {
       port: underPassenger ? 'passenger' : info.port,
       env: config.env,

@@ -16,8 +16,11 @@ export function createAllowedMethods(app: AnyHono): (path: string) => string[] {
   return function allowedMethods(path) {
     if (router === undefined) {
       router = new TrieRouter<true>();
-      // `use()` middleware is registered as ALL: it is not an endpoint, so it does not count.
-      for (const route of app.routes) if (route.method !== 'ALL') router.add(route.method, route.path, true);
+      // Middleware is not an endpoint, so it does not count: `use()` registers it as ALL, and
+      // `on(methods, '*')` (the body limit) for every path.
+      for (const route of app.routes) {
+        if (route.method !== 'ALL' && route.path !== '/*' && route.path !== '*') router.add(route.method, route.path, true);
+      }
     }
     const found = router;
     const allowed: string[] = METHODS.filter((method) => found.match(method, path)[0].length > 0);

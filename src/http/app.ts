@@ -24,7 +24,8 @@ import type { AssetStore } from './assets.ts';
 import { AppError } from './errors.ts';
 import { createErrorRenderer } from './error-response.ts';
 import { createHealth, type HealthCheck } from './health.ts';
-import { frame } from './frame.ts';
+import { frame, type FrameBindings } from './frame.ts';
+import { BODY_METHODS, createBodyLimits } from './body.ts';
 import { homeRoutes } from './home.ts';
 import { adminRoutes, IMPORT_BODY_LIMIT } from '../admin/index.ts';
 import { dashboardApi } from '../dashboard/api.ts';
@@ -88,45 +89,48 @@ export interface AuthDeps {
 }
 
 export interface AppVariables {
-  requestId: string;
   /** Set by requireSession on authenticated routes. */
   session: Session;
 }
-export type AppEnv = { Variables: AppVariables };
+export type AppEnv = { Bindings: FrameBindings; Variables: AppVariables };
 export type AppContext = Context<AppEnv>;
 
 /** Under BASE_PATH nothing matches this: requests outside the prefix end as 404. */
 const OUTSIDE = '/\u0000outside';
 
+/** Paths no request limit applies to: monitoring and cached assets (limiting them protects nothing and breaks pages). */
+function isOpenPath(path: string): boolean {
+  return path === '/healthz' || path.startsWith('/assets/');
+}
+
+/**
+ * The app: a Hono instance whose `fetch` (and so `request()`) runs every request through the
+ * frame (frame.ts). Unlimited paths are served by a second router that has no limiter, so that
+ * exemption is a matter of routing, and a lone synchronous handler keeps Hono's fast path.
+ */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { basePath } = deps.config;
-  const app = new Hono<AppEnv>({
-    // Passenger hands us the full path (/dashboard/healthz). Routes are written without the
-    // prefix; both /dashboard and /dashboard/ are the app's root.
-    getPath: (request) => {
-      const path = getPath(request);
-      if (basePath === '') return path;
-      if (path === basePath) return '/';
-      return path.startsWith(basePath) && path.charCodeAt(basePath.length) === 47 /* / */
-        ? path.slice(basePath.length)
-        : OUTSIDE;
-    },
-  });
-
+  // Passenger hands us the full path (/dashboard/healthz). Routes are written without the
+  // prefix; both /dashboard and /dashboard/ are the app's root.
+  const routePath = (request: Request): string => {
+    const path = getPath(request);
+    if (basePath === '') return path;
+    if (path === basePath) return '/';
+    return path.startsWith(basePath) && path.charCodeAt(basePath.length) === 47 /* / */ ? path.slice(basePath.length) : OUTSIDE;
+  };
+  const open = new Hono<AppEnv>({ getPath: routePath });
+  const app = new Hono<AppEnv>({ getPath: routePath });
   const renderError = createErrorRenderer({ logger: deps.logger, assets: deps.assets, basePath });
-  const allowedMethods = createAllowedMethods(app);
+
+  open.get('/healthz', createHealth(deps.health ?? [], deps.now ?? (() => performance.now())));
+  staticRoutes(open, deps.assets);
 
   const bodyLimits = deps.dashboard === undefined ? undefined : { '/api/admin/imports': IMPORT_BODY_LIMIT };
-  app.use(frame({ ...deps, renderError, bodyLimit: deps.bodyLimit ?? 1024 * 1024, bodyLimits }));
+  app.on(BODY_METHODS, '*', createBodyLimits(deps.bodyLimit ?? 1024 * 1024, bodyLimits));
   if (deps.rateLimit !== undefined) {
     const { limiter, defaultRule, clientAddress } = deps.rateLimit;
-    // Monitoring and cached assets are exempt: limiting them protects nothing and breaks pages.
-    const exempt = (c: AppContext): boolean => c.req.path === '/healthz' || c.req.path.startsWith('/assets/');
-    app.use(limiter.middleware(defaultRule, (c) => `ip:${addressKey(clientAddress(c))}`, exempt));
+    app.use(limiter.middleware(defaultRule, (c) => `ip:${addressKey(clientAddress(c))}`));
   }
-
-  app.get('/healthz', createHealth(deps.health ?? [], deps.now ?? (() => performance.now())));
-  staticRoutes(app, deps.assets);
   if (deps.auth === undefined) homeRoutes(app, { assets: deps.assets, basePath });
   else {
     authRoutes(app, {
@@ -139,12 +143,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (deps.dashboard !== undefined) dashboardRoutes(app, deps.auth, deps.dashboard, deps.rateLimit);
   }
 
-  app.notFound((c) => {
-    const allowed = c.req.path === OUTSIDE ? [] : allowedMethods(c.req.path);
-    if (allowed.length > 0) throw new AppError('method_not_allowed', { headers: { Allow: allowed.join(', ') } });
-    throw new AppError('not_found');
-  });
-  app.onError(renderError);
+  for (const router of [open, app]) {
+    const allowedMethods = createAllowedMethods(router);
+    router.notFound((c) => {
+      const allowed = c.req.path === OUTSIDE ? [] : allowedMethods(c.req.path);
+      if (allowed.length > 0) throw new AppError('method_not_allowed', { headers: { Allow: allowed.join(', ') } });
+      throw new AppError('not_found');
+    });
+    router.onError(renderError);
+  }
+
+  const toOpen = open.fetch;
+  const toApp = app.fetch;
+  app.fetch = frame(deps, (request) => (isOpenPath(routePath(request)) ? toOpen : toApp));
   return app;
 }
 

@@ -17,6 +17,16 @@ export function createBodyLimit(maxBytes: number): MiddlewareHandler {
   });
 }
 
+/** Methods whose requests carry a body; GET and HEAD carry none and skip the check. */
+export const BODY_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/** `createBodyLimit(bytes)`, with larger limits for named routes (the CSV import), by path below BASE_PATH. */
+export function createBodyLimits(bytes: number, byPath: Readonly<Record<string, number>> = {}): MiddlewareHandler {
+  const fallback = createBodyLimit(bytes);
+  const routes = new Map(Object.entries(byPath).map(([path, limit]) => [path, createBodyLimit(limit)]));
+  return (c, next) => (routes.get(c.req.path) ?? fallback)(c, next);
+}
+
 /** Reads a JSON object body: wrong type or broken JSON is `400 bad_request`. */
 export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
   const type = c.req.header('Content-Type') ?? '';

@@ -37,7 +37,8 @@ export function isApiPath(path: string): boolean {
 
 export function createErrorRenderer(deps: ErrorRendererDeps): ErrorRenderer {
   return function renderError(error, c) {
-    const requestId = (c.get('requestId') as string | undefined) ?? '';
+    // Set by the frame (frame.ts) on every request.
+    const requestId = (c.env as { requestId?: string } | undefined)?.requestId ?? '';
     const appError = toAppError(error);
     if (appError === undefined) {
       deps.logger.error('unhandled error', { id: requestId, error: describe(error) });

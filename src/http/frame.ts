@@ -1,64 +1,69 @@
 /**
- * The outermost middleware (and the only one on every request): gives the request its id,
- * enforces the body limit, catches what the inner layers throw, adds the security headers to
- * every response (errors and 404s included), marks responses uncacheable unless a route says
+ * The frame around every request: gives it its id, adds the security headers to every response
+ * (errors, 404s and static files included), marks responses uncacheable unless a route says
  * otherwise, and writes the one access-log line.
+ *
+ * It wraps the app's `fetch` instead of being a Hono middleware: a middleware on every route
+ * would put every route through Hono's asynchronous middleware chain, and a route with a single
+ * synchronous handler (the health check) could no longer answer in the same turn. Errors thrown
+ * by routes are Hono's to catch (`app.onError`); the frame sees only finished responses.
  */
-import type { ServerResponse } from 'node:http';
-import type { MiddlewareHandler } from 'hono';
-import { createBodyLimit } from './body.ts';
 import type { Logger } from '../log/index.ts';
-import type { ErrorRenderer } from './error-response.ts';
+import { FramedResponse, fixedHeaders } from './framed-response.ts';
 import { securityHeaders } from './security-headers.ts';
 
+/** What every request's `c.env` carries: the id, and under Node @hono/node-server's request and response. */
+export interface FrameBindings {
+  requestId: string;
+  incoming?: unknown;
+  outgoing?: unknown;
+}
+
+export type Fetch = (request: Request, env?: unknown) => Response | Promise<Response>;
+type Handle = (request: Request, env: FrameBindings) => Response | Promise<Response>;
+
 export interface FrameOptions {
-  /** Largest request body accepted, in bytes (GET and HEAD carry none and skip the check). */
-  readonly bodyLimit: number;
-  /** Larger limits for named routes (the CSV import), by path below BASE_PATH. */
-  readonly bodyLimits?: Readonly<Record<string, number>>;
   readonly config: { readonly production: boolean };
   readonly logger: Logger;
   readonly newRequestId: () => string;
   readonly now?: () => number;
-  readonly renderError: ErrorRenderer;
 }
 
-export function frame(options: FrameOptions): MiddlewareHandler {
+/** `dispatch` hands the request on (to the app, or the part of it that serves the path). */
+export function frame(options: FrameOptions, dispatch: (request: Request) => Handle): Fetch {
   const headers = securityHeaders({ production: options.config.production });
+  const fixed = fixedHeaders(headers);
   const now = options.now ?? (() => performance.now());
-  const { logger, newRequestId, renderError } = options;
-  const limitBody = createBodyLimit(options.bodyLimit);
-  const routeLimits = new Map(Object.entries(options.bodyLimits ?? {}).map(([path, bytes]) => [path, createBodyLimit(bytes)]));
+  const { logger, newRequestId } = options;
 
-  return async function requestFrame(c, next) {
+  return function framedFetch(request, env) {
     const started = now();
     const id = newRequestId();
-    c.set('requestId', id);
-    // Under Node, the fixed headers go straight onto Node's response: the headers the handler
-    // sets are merged over them when the response is written (so a route's own Cache-Control
-    // wins), and the handler's response keeps @hono/node-server's fast path. Reading and
-    // rewriting c.res.headers instead cost more than routing and handling together.
-    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-    if (outgoing !== undefined && typeof outgoing.setHeader === 'function') {
-      for (const [name, value] of headers) outgoing.setHeader(name, value);
-      outgoing.setHeader('X-Request-Id', id);
-      // Private data must not linger in shared or browser caches; static assets opt out explicitly.
-      outgoing.setHeader('Cache-Control', 'no-store');
-    }
-    try {
-      if (c.req.method === 'GET' || c.req.method === 'HEAD') await next();
-      else await (routeLimits.get(c.req.path) ?? limitBody)(c, next);
-    } catch (error) {
-      c.res = renderError(error, c);
-    }
-    if (outgoing === undefined) {
-      const out = c.res.headers;
-      for (const [name, value] of headers) out.set(name, value);
-      out.set('X-Request-Id', id);
-      if (!out.has('Cache-Control')) out.set('Cache-Control', 'no-store');
-    }
-    // Only values we chose: never headers, cookies or the query string (tokens live there).
-    logger.access(`${c.req.method} ${rawPath(c.req.url)} ${c.res.status} ${(now() - started).toFixed(1)}ms id=${id}`);
+    // @hono/node-server's env ({ incoming, outgoing }) is made per request; app.request() in
+    // tests passes none.
+    const bindings = (env ?? {}) as FrameBindings;
+    bindings.requestId = id;
+    // Under Node (server.ts), the headers ride on the response object and are merged into its
+    // one writeHead() (see framed-response.ts); elsewhere (app.request() in tests, another
+    // server) they are set on the handler's Response.
+    const outgoing = bindings.outgoing;
+    const framed = outgoing instanceof FramedResponse;
+    if (framed) outgoing.frame(fixed, id);
+
+    const finish = (response: Response): Response => {
+      if (!framed) {
+        const out = response.headers;
+        for (const [name, value] of headers) if (!out.has(name)) out.set(name, value);
+        out.set('X-Request-Id', id);
+        if (!out.has('Cache-Control')) out.set('Cache-Control', 'no-store');
+      }
+      // Only values we chose: never headers, cookies or the query string (tokens live there).
+      logger.access(`${request.method} ${rawPath(request.url)} ${response.status} ${(now() - started).toFixed(1)}ms id=${id}`);
+      return response;
+    };
+
+    const response = dispatch(request)(request, bindings);
+    return response instanceof Promise ? response.then(finish) : finish(response);
   };
 }
 

@@ -2,7 +2,7 @@
  * GET /healthz: `200 {"status":"ok"}`, or `503` naming each failing part. Results are kept
  * for a second so that a monitoring storm cannot turn the checks into a disk-thrashing load.
  */
-import type { Handler } from 'hono';
+import type { Context, Handler } from 'hono';
 
 export interface HealthCheck {
   /** Stable name of the part, e.g. `data_dir`, `database`. */
@@ -18,8 +18,15 @@ interface Report {
 
 const CACHE_MS = 1000;
 
+interface Cached {
+  readonly at: number;
+  readonly report: Promise<Report>;
+  /** The report, once `report` has settled (run() never rejects). */
+  settled?: Report;
+}
+
 export function createHealth(checks: readonly HealthCheck[], now: () => number): Handler {
-  let cached: { at: number; report: Promise<Report> } | undefined;
+  let cached: Cached | undefined;
 
   const run = async (): Promise<Report> => {
     const results = await Promise.all(
@@ -38,10 +45,18 @@ export function createHealth(checks: readonly HealthCheck[], now: () => number):
       : { ok: false, body: JSON.stringify({ status: 'unavailable', error: 'unavailable', failing }) };
   };
 
-  return async function health(c) {
+  const respond = (c: Context, report: Report): Response =>
+    c.body(report.body, report.ok ? 200 : 503, { 'Content-Type': 'application/json; charset=utf-8' });
+
+  // Synchronous while the last report is fresh and settled: the answer leaves in the same turn.
+  return function health(c) {
     const t = now();
-    if (cached === undefined || t - cached.at >= CACHE_MS) cached = { at: t, report: run() };
-    const report = await cached.report;
-    return c.body(report.body, report.ok ? 200 : 503, { 'Content-Type': 'application/json; charset=utf-8' });
+    if (cached === undefined || t - cached.at >= CACHE_MS) {
+      const entry: Cached = { at: t, report: run() };
+      void entry.report.then((report) => (entry.settled = report));
+      cached = entry;
+    }
+    const { settled, report } = cached;
+    return settled === undefined ? report.then((r) => respond(c, r)) : respond(c, settled);
   };
 }

@@ -4,10 +4,10 @@
  * when the store itself fails: RATE_LIMIT_FAIL=open serves the request and warns once a
  * minute; `closed` answers 503.
  */
-import type { ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { isIPv6 } from 'node:net';
 import { AppError } from '../http/errors.ts';
+import { FramedResponse } from '../http/framed-response.ts';
 import type { Logger } from '../log/index.ts';
 import { rateLimitHeaders } from './headers.ts';
 import type { Decision, RateLimitStore, Rule } from './store.ts';
@@ -63,17 +63,14 @@ export function createLimiter(deps: LimiterDeps): Limiter {
     }
     const headers = rateLimitHeaders(rule, decision, at);
     if (!decision.allowed) throw new AppError('rate_limited', { headers, details: { retryAfter: decision.retryAfter } });
-    // Straight onto Node's response when there is one (see http/frame.ts): it keeps the
-    // handler's response on @hono/node-server's fast path.
-    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    // Onto Node's response when the server has one that takes them (see http/framed-response.ts).
+    const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
     for (const [name, value] of Object.entries(headers)) {
       // Two rules on one request (the default, then the route's): the draft's fields are lists,
       // so both policies are listed; the X-RateLimit-* trio describes the last, stricter rule.
       const list = name === 'RateLimit' || name === 'RateLimit-Policy';
-      if (outgoing !== undefined && typeof outgoing.setHeader === 'function') {
-        const before = list ? outgoing.getHeader(name) : undefined;
-        outgoing.setHeader(name, typeof before === 'string' ? `${before}, ${value}` : value);
-      } else c.header(name, value, { append: list });
+      if (outgoing instanceof FramedResponse) outgoing.addHeader(name, value, list);
+      else c.header(name, value, { append: list });
     }
     return decision;
   }

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { FRAMED_SERVER } from '../../src/http/framed-response.ts';
 import { addressKey } from '../../src/ratelimit/limiter.ts';
 import { RateLimitStorageError } from '../../src/ratelimit/file-store.ts';
 import type { RateLimitStore } from '../../src/ratelimit/store.ts';
@@ -135,7 +136,7 @@ describe('default limit: headers and refusals', () => {
   test('under Node (the production path) the headers also reach error responses of limited routes', async (t) => {
     const { serve } = await import('@hono/node-server');
     const a = await limitedApp(t, { rateLimit: FIVE });
-    const server = serve({ fetch: a.app.fetch, port: 0, hostname: '127.0.0.1' });
+    const server = serve({ fetch: a.app.fetch, port: 0, hostname: '127.0.0.1', ...FRAMED_SERVER });
     t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     const { port } = server.address() as { port: number };
