@@ -10,7 +10,7 @@
  */
 import type { Logger } from '../log/index.ts';
 import { FramedResponse, fixedHeaders } from './framed-response.ts';
-import { securityHeaders } from './security-headers.ts';
+import { isDocumentType, securityHeaders } from './security-headers.ts';
 
 /** What every request's `c.env` carries: the id, and under Node @hono/node-server's request and response. */
 export interface FrameBindings {
@@ -53,7 +53,9 @@ export function frame(options: FrameOptions, dispatch: (request: Request) => Han
     const finish = (response: Response): Response => {
       if (!framed) {
         const out = response.headers;
-        for (const [name, value] of headers) if (!out.has(name)) out.set(name, value);
+        for (const [name, value] of isDocumentType(out.get('Content-Type')) ? headers.document : headers.resource) {
+          if (!out.has(name)) out.set(name, value);
+        }
         out.set('X-Request-Id', id);
         if (!out.has('Cache-Control')) out.set('Cache-Control', 'no-store');
       }

@@ -16,19 +16,27 @@
  * `Cache-Control: no-store` is added only when the handler set none.
  */
 import { createServer, ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';
+import { isDocumentType, type HeaderPairs, type SecurityHeaders } from './security-headers.ts';
 
-/** The fixed headers, computed once per app: a flat `[name, value, name, value, …]` list. */
-export interface FixedHeaders {
+/** One set of fixed headers: a flat `[name, value, name, value, …]` list. */
+export interface HeaderSet {
   readonly flat: readonly string[];
   /** Lower-case names of `flat`, to notice a handler that sets one itself. */
   readonly names: ReadonlySet<string>;
 }
 
-export function fixedHeaders(headers: ReadonlyArray<readonly [string, string]>): FixedHeaders {
-  return {
-    flat: headers.flatMap(([name, value]) => [name, value]),
-    names: new Set(headers.map(([name]) => name.toLowerCase())),
-  };
+/** The fixed headers, computed once per app: for pages, and for every other answer. */
+export interface FixedHeaders {
+  readonly document: HeaderSet;
+  readonly resource: HeaderSet;
+}
+
+export function fixedHeaders(headers: SecurityHeaders): FixedHeaders {
+  const set = (pairs: HeaderPairs): HeaderSet => ({
+    flat: pairs.flatMap(([name, value]) => [name, value]),
+    names: new Set(pairs.map(([name]) => name.toLowerCase())),
+  });
+  return { document: set(headers.document), resource: set(headers.resource) };
 }
 
 type HeaderList = Array<string | number | readonly string[]>;
@@ -58,21 +66,22 @@ export class FramedResponse<Request extends IncomingMessage = IncomingMessage> e
     messageOrHeaders?: string | OutgoingHttpHeaders | OutgoingHttpHeader[],
     maybeHeaders?: OutgoingHttpHeaders | OutgoingHttpHeader[],
   ): this {
-    const fixed = this.#fixed;
+    const frame = this.#fixed;
     const message = typeof messageOrHeaders === 'string' ? messageOrHeaders : undefined;
     const given = typeof messageOrHeaders === 'string' ? maybeHeaders : messageOrHeaders;
-    if (fixed === undefined) return message === undefined ? super.writeHead(statusCode, given) : super.writeHead(statusCode, message, given);
+    if (frame === undefined) return message === undefined ? super.writeHead(statusCode, given) : super.writeHead(statusCode, message, given);
 
     if (this.getHeaderNames().length > 0) {
       // Somebody used setHeader(): Node merges header by header anyway, so fill in the gaps.
-      this.#setMissing(fixed, given);
+      this.#setMissing(frame, given);
       return message === undefined ? super.writeHead(statusCode, given) : super.writeHead(statusCode, message, given);
     }
 
     // The handler's headers, flattened, with their lower-case names beside them.
     const own: HeaderList = [];
     const ownNames: string[] = [];
-    flatten(given, own, ownNames);
+    const type = flatten(given, own, ownNames);
+    const fixed = isDocumentType(type) ? frame.document : frame.resource;
     const list: HeaderList = [];
     const clash = ownNames.some((name) => fixed.names.has(name));
     for (let i = 0; i < fixed.flat.length; i += 2) {
@@ -91,9 +100,11 @@ export class FramedResponse<Request extends IncomingMessage = IncomingMessage> e
     return message === undefined ? super.writeHead(statusCode, flat) : super.writeHead(statusCode, message, flat);
   }
 
-  #setMissing(fixed: FixedHeaders, given: OutgoingHttpHeaders | OutgoingHttpHeader[] | undefined): void {
+  #setMissing(frame: FixedHeaders, given: OutgoingHttpHeaders | OutgoingHttpHeader[] | undefined): void {
     const ownNames: string[] = [];
-    flatten(given, [], ownNames);
+    const type = flatten(given, [], ownNames);
+    const header = this.getHeader('Content-Type');
+    const fixed = isDocumentType(type ?? (typeof header === 'string' ? header : undefined)) ? frame.document : frame.resource;
     const missing = (name: string): boolean => !ownNames.includes(name.toLowerCase()) && !this.hasHeader(name);
     for (let i = 0; i < fixed.flat.length; i += 2) if (missing(fixed.flat[i]!)) this.setHeader(fixed.flat[i]!, fixed.flat[i + 1]!);
     if (missing('X-Request-Id')) this.setHeader('X-Request-Id', this.#requestId);
@@ -105,18 +116,22 @@ export class FramedResponse<Request extends IncomingMessage = IncomingMessage> e
 
 /**
  * writeHead()'s headers argument, in any of the three shapes Node accepts (an object, a flat
- * list, a list of pairs), appended to `out` as a flat list, with the names in lower case to `names`.
+ * list, a list of pairs), appended to `out` as a flat list, with the names in lower case to
+ * `names`. Returns the Content-Type given, if any.
  */
-function flatten(headers: OutgoingHttpHeaders | OutgoingHttpHeader[] | undefined, out: HeaderList, names: string[]): void {
-  if (headers === undefined || headers === null) return;
+function flatten(headers: OutgoingHttpHeaders | OutgoingHttpHeader[] | undefined, out: HeaderList, names: string[]): string | undefined {
+  let type: string | undefined;
+  if (headers === undefined || headers === null) return type;
   if (!Array.isArray(headers)) {
     for (const name in headers) {
       const value = headers[name];
       if (value === undefined) continue;
       out.push(name, value);
-      names.push(name.toLowerCase());
+      const lower = name.toLowerCase();
+      names.push(lower);
+      if (lower === 'content-type') type = String(value);
     }
-    return;
+    return type;
   }
   const pairs = headers.length > 0 && Array.isArray(headers[0]);
   for (let i = 0; i < headers.length; i += pairs ? 1 : 2) {
@@ -124,8 +139,11 @@ function flatten(headers: OutgoingHttpHeaders | OutgoingHttpHeader[] | undefined
     const [name, value] = pairs ? (headers[i] as unknown as [string, string]) : [String(headers[i]), headers[i + 1]];
     if (value === undefined) continue;
     out.push(name, value);
-    names.push(name.toLowerCase());
+    const lower = name.toLowerCase();
+    names.push(lower);
+    if (lower === 'content-type') type = String(value);
   }
+  return type;
 }
 
 /** For @hono/node-server's serve(): the server creates a FramedResponse for every request. */

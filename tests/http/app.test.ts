@@ -10,13 +10,19 @@ const SECURITY_HEADERS = [
   'x-frame-options',
   'referrer-policy',
   'permissions-policy',
-  'cross-origin-opener-policy',
+  'cross-origin-resource-policy',
 ];
 
+/** Pages: the full policy, scripts only from our files. Anything else: nothing may load or run. */
 function assertSecurityHeaders(res: Response): void {
   for (const name of SECURITY_HEADERS) assert.ok(res.headers.get(name), `missing ${name}`);
   const csp = res.headers.get('content-security-policy') ?? '';
-  assert.match(csp, /script-src 'self'(;|$)/);
+  if (/^text\/html/.test(res.headers.get('content-type') ?? '')) {
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.equal(res.headers.get('cross-origin-opener-policy'), 'same-origin');
+  } else {
+    assert.equal(csp, "default-src 'none'; frame-ancestors 'none'");
+  }
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
   assert.match(csp, /frame-ancestors 'none'/);
   assert.equal(res.headers.get('x-content-type-options'), 'nosniff');

@@ -9,10 +9,17 @@ import { serve } from '@hono/node-server';
 import { FRAMED_SERVER, FramedResponse, fixedHeaders } from '../../src/http/framed-response.ts';
 import { testApp } from '../helpers/app.ts';
 
-const FIXED = fixedHeaders([
-  ['Content-Security-Policy', "default-src 'none'"],
-  ['X-Content-Type-Options', 'nosniff'],
-]);
+const FIXED = fixedHeaders({
+  document: [
+    ['Content-Security-Policy', "default-src 'none'; script-src 'self'"],
+    ['X-Content-Type-Options', 'nosniff'],
+    ['Cross-Origin-Opener-Policy', 'same-origin'],
+  ],
+  resource: [
+    ['Content-Security-Policy', "default-src 'none'"],
+    ['X-Content-Type-Options', 'nosniff'],
+  ],
+});
 
 interface Raw {
   readonly status: number;
@@ -70,6 +77,24 @@ describe('FramedResponse', () => {
       'Content-Type': 'text/plain',
       'Content-Length': '2',
     });
+  });
+
+  test('a page gets the document set, anything else the resource set, also when set with setHeader()', async (t) => {
+    const port = await listen(t, (req, res) => {
+      res.frame(FIXED, 'req-7');
+      if (req.url === '/page') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<p>');
+      else if (req.url === '/set') {
+        res.setHeader('Content-Type', 'TEXT/HTML');
+        res.writeHead(200).end('<p>');
+      } else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    for (const path of ['/page', '/set']) {
+      const raw = await get(port, path);
+      assertOnce(raw, { 'Content-Security-Policy': "default-src 'none'; script-src 'self'", 'Cross-Origin-Opener-Policy': 'same-origin' });
+    }
+    const json = await get(port, '/json');
+    assertOnce(json, { 'Content-Security-Policy': "default-src 'none'", 'X-Content-Type-Options': 'nosniff' });
+    assert.equal(json.headers.get('cross-origin-opener-policy'), undefined);
   });
 
   test("the handler's own headers win: its Cache-Control, and a fixed header it sets itself", async (t) => {
