@@ -42,14 +42,14 @@ export function fixedHeaders(headers: SecurityHeaders): FixedHeaders {
 type HeaderList = Array<string | number | readonly string[]>;
 
 export class FramedResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {
-  #fixed: FixedHeaders | undefined;
+  #sets: FixedHeaders | undefined;
   #requestId = '';
   /** Added while the request is handled (rate limits), by name as given. */
   #added: Record<string, string> | undefined;
 
   /** Called by the frame as the request comes in. */
   frame(fixed: FixedHeaders, requestId: string): void {
-    this.#fixed = fixed;
+    this.#sets = fixed;
     this.#requestId = requestId;
   }
 
@@ -66,14 +66,14 @@ export class FramedResponse<Request extends IncomingMessage = IncomingMessage> e
     messageOrHeaders?: string | OutgoingHttpHeaders | OutgoingHttpHeader[],
     maybeHeaders?: OutgoingHttpHeaders | OutgoingHttpHeader[],
   ): this {
-    const frame = this.#fixed;
+    const sets = this.#sets;
     const message = typeof messageOrHeaders === 'string' ? messageOrHeaders : undefined;
     const given = typeof messageOrHeaders === 'string' ? maybeHeaders : messageOrHeaders;
-    if (frame === undefined) return message === undefined ? super.writeHead(statusCode, given) : super.writeHead(statusCode, message, given);
+    if (sets === undefined) return message === undefined ? super.writeHead(statusCode, given) : super.writeHead(statusCode, message, given);
 
     if (this.getHeaderNames().length > 0) {
       // Somebody used setHeader(): Node merges header by header anyway, so fill in the gaps.
-      this.#setMissing(frame, given);
+      this.#setMissing(sets, given);
       return message === undefined ? super.writeHead(statusCode, given) : super.writeHead(statusCode, message, given);
     }
 
@@ -81,7 +81,7 @@ export class FramedResponse<Request extends IncomingMessage = IncomingMessage> e
     const own: HeaderList = [];
     const ownNames: string[] = [];
     const type = flatten(given, own, ownNames);
-    const fixed = isDocumentType(type) ? frame.document : frame.resource;
+    const fixed = isDocumentType(type) ? sets.document : sets.resource;
     const list: HeaderList = [];
     const clash = ownNames.some((name) => fixed.names.has(name));
     for (let i = 0; i < fixed.flat.length; i += 2) {
@@ -100,11 +100,11 @@ export class FramedResponse<Request extends IncomingMessage = IncomingMessage> e
     return message === undefined ? super.writeHead(statusCode, flat) : super.writeHead(statusCode, message, flat);
   }
 
-  #setMissing(frame: FixedHeaders, given: OutgoingHttpHeaders | OutgoingHttpHeader[] | undefined): void {
+  #setMissing(sets: FixedHeaders, given: OutgoingHttpHeaders | OutgoingHttpHeader[] | undefined): void {
     const ownNames: string[] = [];
     const type = flatten(given, [], ownNames);
     const header = this.getHeader('Content-Type');
-    const fixed = isDocumentType(type ?? (typeof header === 'string' ? header : undefined)) ? frame.document : frame.resource;
+    const fixed = isDocumentType(type ?? (typeof header === 'string' ? header : undefined)) ? sets.document : sets.resource;
     const missing = (name: string): boolean => !ownNames.includes(name.toLowerCase()) && !this.hasHeader(name);
     for (let i = 0; i < fixed.flat.length; i += 2) if (missing(fixed.flat[i]!)) this.setHeader(fixed.flat[i]!, fixed.flat[i + 1]!);
     if (missing('X-Request-Id')) this.setHeader('X-Request-Id', this.#requestId);

@@ -23,8 +23,8 @@ export interface LimiterDeps {
 export interface Limiter {
   /** Counts one request; sets the headers; throws `rate_limited` (429) when refused. */
   check(c: Context, rule: Rule, key: string): Promise<Decision | undefined>;
-  /** Middleware limiting every request by `key(c)`; `skip(c)` exempts a request. */
-  middleware(rule: Rule, key: (c: Context) => string, skip?: (c: Context) => boolean): MiddlewareHandler;
+  /** Middleware limiting every request by `key(c)` (exempt paths are routed around it: http/app.ts). */
+  middleware(rule: Rule, key: (c: Context) => string): MiddlewareHandler;
 }
 
 /** The address a limit is keyed by: IPv4 as is, IPv6 by its /64 network. */
@@ -77,9 +77,9 @@ export function createLimiter(deps: LimiterDeps): Limiter {
 
   return {
     check,
-    middleware(rule, key, skip) {
+    middleware(rule, key) {
       return async function rateLimited(c, next) {
-        if (skip === undefined || !skip(c)) await check(c, rule, key(c));
+        await check(c, rule, key(c));
         await next();
       };
     },
