@@ -314,6 +314,7 @@ const UNITS = {
   MiB: (v) => `${v.toFixed(1)} MiB`,
   'ops/s': (v) => `${Math.round(v).toLocaleString('en-US')} ops/s`,
   count: (v) => `${Math.round(v)}`,
+  '×': (v) => `${v.toFixed(2)}×`,
 };
 
 export function formatValue(value, unit) {

@@ -2,7 +2,7 @@
 // beside a bare Hono + @hono/node-server bundle (tests/bench/bare-hono.ts) started the same way,
 // prints a table of medians over interleaved rounds, and writes tests/artifacts/bench.json.
 //
-//   npm run bench                    every scenario (about a minute on 2 cores)
+//   npm run bench                    every scenario (a few minutes on 2 cores)
 //   npm run bench -- --quick         smoke run: fewer rounds, shorter load
 //   npm run bench -- healthz         only scenarios whose name contains one of the words
 //   npm run bench -- --list          the scenarios' names

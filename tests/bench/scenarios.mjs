@@ -172,6 +172,53 @@ function problems(runs) {
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
+/**
+ * What a microsecond of handler work costs under this load on this machine: bare Hono, and bare
+ * Hono burning `spins` µs of CPU per request, measured alike. On a 2-vCPU VM the load generator
+ * shares the cores: a server slower than the generator finds it asleep and pays to wake it on
+ * every response, so added work shows up more than once in CPU per request and more again in
+ * throughput. The throughput goals above are ratios of exactly that kind.
+ */
+export function amplification({ name = 'amplification', spins = [5, 10, 20], connections = 50, durationS = 3, warmupS = 1, rounds = 3, quick = { durationS: 1, warmupS: 0.3, rounds: 1 } } = {}) {
+  return {
+    name,
+    description: `bare GET /healthz burning ${spins.join(', ')} µs of CPU a request, beside bare: autocannon, ${connections} connections`,
+    async run(ctx) {
+      const plan = ctx.quick ? { durationS, warmupS, rounds, ...quick } : { durationS, warmupS, rounds };
+      const levels = [0, ...spins];
+      const servers = [];
+      const runs = new Map(levels.map((us) => [us, []]));
+      try {
+        for (const us of levels) servers.push({ us, server: await ctx.start('bare', { env: { BENCH_SPIN_US: String(us) } }) });
+        const hit = ({ server }, seconds) => load({ url: server.url('/healthz'), connections, durationS: seconds });
+        for (const side of servers) await hit(side, plan.warmupS);
+        for (let round = 0; round < plan.rounds; round += 1) {
+          const order = servers.map((_, i) => servers[(i + round) % servers.length]);
+          for (const side of order) {
+            const before = side.server.cpuMs();
+            const result = await hit(side, plan.durationS);
+            const after = side.server.cpuMs();
+            runs.get(side.us).push({ rps: result.rps, cpuUs: before === null || result.requests === 0 ? NaN : ((after - before) * 1000) / result.requests });
+          }
+          ctx.progress(`${name}: round ${round + 1}/${plan.rounds}  ${servers.map((s) => `+${s.us} µs ${Math.round(runs.get(s.us).at(-1).rps)} req/s`).join('  ')}`);
+        }
+      } finally {
+        await Promise.all(servers.map((s) => s.server.stop()));
+      }
+      const pick = (us, key) => summarize(runs.get(us).map((r) => r[key]));
+      const rows = [];
+      for (const us of spins) {
+        rows.push({ metric: `bare + ${us} µs of work: throughput`, unit: 'req/s', app: pick(us, 'rps'), bare: pick(0, 'rps') });
+        rows.push({ metric: `bare + ${us} µs of work: CPU/request`, unit: 'µs', app: pick(us, 'cpuUs'), bare: pick(0, 'cpuUs') });
+        // Round by round: (CPU with the work − CPU without) ÷ the work.
+        const factor = runs.get(us).map((r, i) => (r.cpuUs - runs.get(0)[i].cpuUs) / us);
+        rows.push({ metric: `  CPU added per µs of work`, unit: '×', app: summarize(factor), bare: null });
+      }
+      return { rows, details: { ...plan, connections, levels, runs: Object.fromEntries(runs) } };
+    },
+  };
+}
+
 export const scenarios = [
   coldStart({ name: 'cold-start', path: '/healthz', rounds: 15, quickRounds: 3, goalRatio: 1.2 }),
   httpLoad({
@@ -184,6 +231,7 @@ export const scenarios = [
     rounds: 5,
     goalRatio: 0.85,
   }),
+  amplification({ name: 'amplification', spins: [5, 10, 20] }),
   // Rate limiting and signed-in requests (tests/bench/limits.mjs).
   fileStoreConsume({ name: 'consume', total: 400_000, quickTotal: 100_000, rounds: 3, quickRounds: 1, goal: 100_000 }),
   apiMe({ name: 'api-me', connections: 50, durationS: 4, warmupS: 1.5, rounds: 3, goal: 0.5, limiterGoal: 0.85 }),
