@@ -121,27 +121,23 @@ export class FramedResponse<Request extends IncomingMessage = IncomingMessage> e
  */
 function flatten(headers: OutgoingHttpHeaders | OutgoingHttpHeader[] | undefined, out: HeaderList, names: string[]): string | undefined {
   let type: string | undefined;
+  const add = (name: string, value: string | number | readonly string[] | undefined): void => {
+    if (value === undefined) return;
+    out.push(name, value);
+    const lower = name.toLowerCase();
+    names.push(lower);
+    if (lower === 'content-type') type = String(value);
+  };
   if (headers === undefined || headers === null) return type;
   if (!Array.isArray(headers)) {
-    for (const name in headers) {
-      const value = headers[name];
-      if (value === undefined) continue;
-      out.push(name, value);
-      const lower = name.toLowerCase();
-      names.push(lower);
-      if (lower === 'content-type') type = String(value);
-    }
+    for (const name in headers) add(name, headers[name]);
     return type;
   }
   const pairs = headers.length > 0 && Array.isArray(headers[0]);
   for (let i = 0; i < headers.length; i += pairs ? 1 : 2) {
     // A pair is [name, value]; Node's types do not describe that shape.
-    const [name, value] = pairs ? (headers[i] as unknown as [string, string]) : [String(headers[i]), headers[i + 1]];
-    if (value === undefined) continue;
-    out.push(name, value);
-    const lower = name.toLowerCase();
-    names.push(lower);
-    if (lower === 'content-type') type = String(value);
+    if (pairs) add(...(headers[i] as unknown as [string, string]));
+    else add(String(headers[i]), headers[i + 1]);
   }
   return type;
 }

@@ -303,6 +303,21 @@ export async function load(options) {
   };
 }
 
+/**
+ * `run()` (a load() against `server`), with the server's CPU per request in µs (unlike req/s,
+ * not capped by the load generator sharing the cores) and how busy it was, in % of one core
+ * (below ~95 % it was not saturated: starved by other processes, or client-bound).
+ */
+export async function measured(server, run) {
+  const before = server.cpuMs();
+  const result = await run();
+  const after = server.cpuMs();
+  const used = before === null || after === null ? NaN : after - before;
+  result.cpuUsPerRequest = result.requests === 0 ? NaN : (used * 1000) / result.requests;
+  result.serverBusyPercent = (used * 100) / (result.durationS * 1000);
+  return result;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Output
 

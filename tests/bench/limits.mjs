@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { build } from 'esbuild';
 import { NODE_BUNDLE, SERVER_BUNDLE } from '../../build.mjs';
-import { load, median, percentile, runWorker, sleep, summarize } from './lib.mjs';
+import { load, measured, median, percentile, runWorker, sleep, summarize } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -207,11 +207,7 @@ export function apiMe({ name = 'api-me', connections = 50, durationS = 4, warmup
           // A different order each round: a drift in the machine's speed spreads over every side.
           const order = sides.map((_, i) => sides[(i + round) % sides.length]);
           for (const side of order) {
-            const cpuBefore = side.server.cpuMs();
-            const result = await hit(side, plan.durationS);
-            const cpuAfter = side.server.cpuMs();
-            result.cpuUsPerRequest = cpuBefore === null || result.requests === 0 ? NaN : ((cpuAfter - cpuBefore) * 1000) / result.requests;
-            runs[side.key].push(result);
+            runs[side.key].push(await measured(side.server, () => hit(side, plan.durationS)));
           }
           ctx.progress(`${name}: round ${round + 1}/${plan.rounds}  ${sides.map((s) => `${s.key} ${Math.round(runs[s.key].at(-1).rps)} req/s`).join('  ')}`);
         }

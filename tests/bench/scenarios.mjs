@@ -16,7 +16,7 @@
 // Adding a scenario: push another factory call onto `scenarios` below. For a request that needs
 // a signed-in session, give httpLoad() a `request` function: it runs once against each started
 // server (e.g. POST /api/auth/login) and returns the request to hammer, with its headers.
-import { load, summarize } from './lib.mjs';
+import { load, measured, summarize } from './lib.mjs';
 import { apiMe, fileStoreConsume, loginLatency, residentMemory } from './limits.mjs';
 import { pdfReport } from './pdf.mjs';
 import { dashboardApi } from './dashboard.mjs';
@@ -118,14 +118,8 @@ export function httpLoad({
           for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
             const server = servers[side];
             const logBefore = server.stdout.bytes;
-            const cpuBefore = server.cpuMs();
-            const result = await hit(side, plan.durationS);
+            const result = await measured(server, () => hit(side, plan.durationS));
             result.stdoutBytes = server.stdout.bytes - logBefore;
-            // Server CPU per request: unlike req/s, not capped by the load generator sharing the cores.
-            const cpuAfter = server.cpuMs();
-            result.cpuUsPerRequest = cpuBefore === null || result.requests === 0 ? NaN : ((cpuAfter - cpuBefore) * 1000) / result.requests;
-            // Below ~95 % the server was not saturated: starved by other processes, or client-bound.
-            result.serverBusyPercent = cpuBefore === null ? NaN : ((cpuAfter - cpuBefore) * 100) / (result.durationS * 1000);
             runs[side].push(result);
           }
           const line = sides.map((side) => `${side} ${Math.round(runs[side].at(-1).rps)} req/s`).join('  ');
@@ -195,10 +189,8 @@ export function amplification({ name = 'amplification', spins = [5, 10, 20], con
         for (let round = 0; round < plan.rounds; round += 1) {
           const order = servers.map((_, i) => servers[(i + round) % servers.length]);
           for (const side of order) {
-            const before = side.server.cpuMs();
-            const result = await hit(side, plan.durationS);
-            const after = side.server.cpuMs();
-            runs.get(side.us).push({ rps: result.rps, cpuUs: before === null || result.requests === 0 ? NaN : ((after - before) * 1000) / result.requests });
+            const result = await measured(side.server, () => hit(side, plan.durationS));
+            runs.get(side.us).push({ rps: result.rps, cpuUs: result.cpuUsPerRequest });
           }
           ctx.progress(`${name}: round ${round + 1}/${plan.rounds}  ${servers.map((s) => `+${s.us} µs ${Math.round(runs.get(s.us).at(-1).rps)} req/s`).join('  ')}`);
         }
