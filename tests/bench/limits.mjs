@@ -148,7 +148,12 @@ async function limiterOffRelease(ctx) {
   return dir;
 }
 
-async function signIn(server) {
+/**
+ * Signs in; resolves with the Cookie header a browser would then send to `forPath`: only the
+ * cookies whose Path covers it (the refresh and device cookies are scoped to /api/auth, so a
+ * browser never sends them to /api/me, and neither does the load generator).
+ */
+async function signIn(server, forPath = '/api/me') {
   const res = await fetch(server.url('/api/auth/login'), {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -158,6 +163,10 @@ async function signIn(server) {
   await res.arrayBuffer();
   return res.headers
     .getSetCookie()
+    .filter((line) => {
+      const scope = /;\s*Path=([^;]*)/i.exec(line)?.[1]?.trim() ?? '/';
+      return forPath === scope || forPath.startsWith(scope.endsWith('/') ? scope : `${scope}/`);
+    })
     .map((line) => line.split(';')[0])
     .filter((pair) => !pair.endsWith('='))
     .join('; ');
