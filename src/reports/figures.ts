@@ -4,7 +4,6 @@
  * (DatabaseFile reloads a changed file); an import is one write, whole or not at all.
  */
 import type { DatabaseFile } from '../store/db-file.ts';
-import { createAnswerCache } from './cache.ts';
 import type { ParsedRecord } from './csv-fields.ts';
 import { countRecords, insertImport, listImports, type ImportMeta } from './imports.ts';
 import { readOptions, readView } from './queries.ts';
@@ -33,15 +32,15 @@ export interface Figures {
 
 /** `now`: unix seconds. */
 export function createFigures(file: DatabaseFile, now: () => number): Figures {
-  const cache = createAnswerCache();
+  // The options and the views are remembered per version of the file (readMemo): computed once
+  // per import, whichever process made it.
   return {
     ready: () => file.ready(),
-    options: () => file.read((q) => cache.get(q, 'options', () => readOptions(q))),
+    options: () => file.readMemo('options', (q) => readOptions(q)),
     view: (filters) =>
-      file.read((q) => {
-        const options = cache.get(q, 'options', () => readOptions(q));
-        return cache.get(q, `view\u0000${filters.metric}\u0000${filters.category ?? ''}\u0000${filters.from}\u0000${filters.to}`, () => readView(q, filters, options));
-      }),
+      file.readMemo(`view\u0000${filters.metric}\u0000${filters.category ?? ''}\u0000${filters.from}\u0000${filters.to}`, (q, memo) =>
+        readView(q, filters, memo('options', () => readOptions(q))),
+      ),
     table: (filters, request) => file.read((q) => readTable(q, filters, request)),
     rows: (filters, limit) => file.read((q) => readRows(q, filters, limit)),
     importRecords: (rows, meta) => file.write((q) => insertImport(q, rows, meta, now())),

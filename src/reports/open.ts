@@ -24,7 +24,16 @@ export interface OpenFiguresOptions {
 
 export const FIGURES_FILE = 'figures.sqlite';
 
+/** Views a process keeps per version of the figures: each is a few series, and keys come from query strings. */
+export const FIGURES_MEMO_LIMIT = 64;
+
 export function openFigures(options: OpenFiguresOptions): { figures: Figures; file: DatabaseFile; health: HealthCheck } {
-  const { file, checkFile } = openDatabaseFile({ ...options, name: FIGURES_FILE, label: 'figures database', migrations: FIGURES_MIGRATIONS });
+  const { file, checkFile } = openDatabaseFile({
+    ...options,
+    name: FIGURES_FILE,
+    label: 'figures database',
+    migrations: FIGURES_MIGRATIONS,
+    memoLimit: FIGURES_MEMO_LIMIT,
+  });
   return { figures: createFigures(file, options.now), file, health: { name: 'figures', check: checkFile } };
 }

@@ -25,7 +25,8 @@ export type { Migration } from './migrate.ts';
 
 export type { WriteFs } from './file-ops.ts';
 export { StoreWriteError, type DatabaseFileOptions } from './db-types.ts';
-import { MEMO_LIMIT, StoreWriteError, type DatabaseFileOptions, type Loaded, type PendingWrite } from './db-types.ts';
+import { StoreWriteError, type DatabaseFileOptions, type Loaded, type PendingWrite } from './db-types.ts';
+import { MEMO_LIMIT, remember, type Memo } from './memo.ts';
 
 export class DatabaseFile {
   readonly #options: DatabaseFileOptions;
@@ -39,9 +40,12 @@ export class DatabaseFile {
   #flushing = false;
   #persisting = false; // while this process replaces the file under the lock (see #current)
 
+  readonly #memoLimit: number;
+
   constructor(options: DatabaseFileOptions) {
     this.#options = options;
     this.#fs = options.fs ?? fsp;
+    this.#memoLimit = options.memoLimit ?? MEMO_LIMIT;
   }
 
   get latestVersion(): number {
@@ -73,17 +77,15 @@ export class DatabaseFile {
    * A read whose answer depends only on the database's content, remembered under `key` until
    * the file changes (a write here or in any other process): the stat that every read makes
    * still runs, so another process's revocation is seen on the very next call, but the SQL does
-   * not run again for an unchanged file. `reader`'s result is shared: it must not be mutated.
+   * not run again for an unchanged file. `reader` gets `memo` for further answers of the same
+   * version (the figures' view needs their options), so two answers are never from two
+   * versions. Results are shared: they must not be mutated.
    */
-  async readMemo<T>(key: string, reader: (q: Query) => T): Promise<T> {
+  async readMemo<T>(key: string, reader: (q: Query, memo: Memo) => T): Promise<T> {
     await this.ready();
     const loaded = this.#current();
-    const { memo } = loaded;
-    if (memo.has(key)) return memo.get(key) as T;
-    const value = reader(loaded.query);
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(key, value);
-    return value;
+    const memo: Memo = (inner, compute) => remember(loaded.memo, this.#memoLimit, inner, compute);
+    return memo(key, () => reader(loaded.query, memo));
   }
 
   /** Applies `change` durably across processes; resolves with its result once on disk. */

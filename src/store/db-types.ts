@@ -17,6 +17,8 @@ export interface DatabaseFileOptions {
   readonly fs?: WriteFs;
   /** Most changes in one flush; the rest wait for the next one. */
   readonly maxBatch?: number;
+  /** Most answers readMemo keeps per version (MEMO_LIMIT, memo.ts, by default); past it the oldest goes. */
+  readonly memoLimit?: number;
 }
 
 export class StoreWriteError extends Error {
@@ -39,8 +41,6 @@ export interface Loaded {
   readonly memo: Map<string, unknown>;
 }
 
-/** Enough for every live session of a busy site; beyond it the memo starts over. */
-export const MEMO_LIMIT = 10_000;
 
 export interface PendingWrite {
   readonly change: (q: Query) => unknown;

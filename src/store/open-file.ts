@@ -21,11 +21,20 @@ export interface DatabaseFileSpec {
   readonly loadSql: () => Promise<SqlJsStatic>;
   readonly logger: Logger;
   readonly migrations: readonly Migration[];
+  /** Answers readMemo keeps per version (the auth store's sessions: the default). */
+  readonly memoLimit?: number;
 }
 
 export function openDatabaseFile(spec: DatabaseFileSpec): { file: DatabaseFile; checkFile: () => Promise<void> } {
   const dbPath = path.join(spec.dataDir, spec.name);
-  const file = new DatabaseFile({ file: dbPath, loadSql: spec.loadSql, lock: createFileLock(`${dbPath}.lock`), logger: spec.logger, migrations: spec.migrations });
+  const file = new DatabaseFile({
+    file: dbPath,
+    loadSql: spec.loadSql,
+    lock: createFileLock(`${dbPath}.lock`),
+    logger: spec.logger,
+    migrations: spec.migrations,
+    ...(spec.memoLimit === undefined ? {} : { memoLimit: spec.memoLimit }),
+  });
   const checkFile = async (): Promise<void> => {
     try {
       await access(dbPath, constants.R_OK | constants.W_OK);

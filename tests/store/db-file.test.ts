@@ -276,6 +276,42 @@ describe('DatabaseFile: two processes on one file', () => {
   });
 });
 
+describe('DatabaseFile: readMemo', () => {
+  test("one answer per version: computed once, again after a write here or in another process, never mixed across versions", async (t) => {
+    const dir = tempDir(t);
+    const a = openDb(t, dir).db;
+    const b = openDb(t, dir).db;
+    await a.write(setMeta('k', '1'));
+    let computed = 0;
+    const read = () =>
+      a.readMemo('answer', (q, memo) => {
+        computed += 1;
+        // A second answer asked from inside the first comes from the same version.
+        return `${getMeta('k')(q)}/${memo('inner', () => getMeta('k')(q))}`;
+      });
+    assert.equal(await read(), '1/1');
+    assert.equal(await read(), '1/1');
+    assert.equal(computed, 1, 'remembered for an unchanged file');
+
+    await a.write(setMeta('k', '2'));
+    assert.equal(await read(), '2/2', "this process's own write starts a new version");
+    await b.write(setMeta('k', '3'));
+    assert.equal(await read(), '3/3', "another process's write is seen on the very next call");
+    assert.equal(computed, 3);
+  });
+
+  test('past memoLimit the oldest answer goes first, the newer ones stay', async (t) => {
+    const { db } = openDb(t, tempDir(t), { memoLimit: 3 });
+    await db.write(setMeta('k', 'v'));
+    const calls: string[] = [];
+    const ask = (key: string) => db.readMemo(key, () => (calls.push(key), key));
+    for (const key of ['a', 'b', 'c', 'd']) await ask(key);
+    calls.length = 0;
+    for (const key of ['b', 'c', 'd', 'a']) await ask(key);
+    assert.deepEqual(calls, ['a'], "'a', the oldest, was the one forgotten");
+  });
+});
+
 describe('DatabaseFile: batches and failures', () => {
   test('a change that throws rolls back only itself; the rest of its batch commits in one file write', async (t) => {
     const dir = tempDir(t);
