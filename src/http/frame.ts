@@ -9,8 +9,8 @@
  * by routes are Hono's to catch (`app.onError`); the frame sees only finished responses.
  */
 import type { Logger } from '../log/index.ts';
-import { FramedResponse, fixedHeaders } from './framed-response.ts';
-import { isDocumentType, securityHeaders } from './security-headers.ts';
+import { FramedResponse, fixedHeaders, framingHeaders } from './framed-response.ts';
+import { securityHeaders } from './security-headers.ts';
 
 /** What every request's `c.env` carries: the id, and under Node @hono/node-server's request and response. */
 export interface FrameBindings {
@@ -31,8 +31,7 @@ export interface FrameOptions {
 
 /** `dispatch` hands the request on (to the app, or the part of it that serves the path). */
 export function frame(options: FrameOptions, dispatch: (request: Request) => Handle): Fetch {
-  const headers = securityHeaders({ production: options.config.production });
-  const fixed = fixedHeaders(headers);
+  const fixed = fixedHeaders(securityHeaders({ production: options.config.production }));
   const now = options.now ?? (() => performance.now());
   const { logger, newRequestId } = options;
 
@@ -53,11 +52,8 @@ export function frame(options: FrameOptions, dispatch: (request: Request) => Han
     const finish = (response: Response): Response => {
       if (!framed) {
         const out = response.headers;
-        for (const [name, value] of isDocumentType(out.get('Content-Type')) ? headers.document : headers.resource) {
-          if (!out.has(name)) out.set(name, value);
-        }
-        out.set('X-Request-Id', id);
-        if (!out.has('Cache-Control')) out.set('Cache-Control', 'no-store');
+        const list = framingHeaders(fixed, id, out.get('Content-Type'), (name) => out.has(name));
+        for (let i = 0; i < list.length; i += 2) out.set(list[i]!, list[i + 1]!);
       }
       // Only values we chose: never headers, cookies or the query string (tokens live there).
       logger.access(`${request.method} ${rawPath(request.url)} ${response.status} ${(now() - started).toFixed(1)}ms id=${id}`);

@@ -21,8 +21,8 @@ import { isDocumentType, type HeaderPairs, type SecurityHeaders } from './securi
 /** One set of fixed headers: a flat `[name, value, name, value, …]` list. */
 export interface HeaderSet {
   readonly flat: readonly string[];
-  /** Lower-case names of `flat`, to notice a handler that sets one itself. */
-  readonly names: ReadonlySet<string>;
+  /** The lower-case name of each pair of `flat`, to notice a handler that sets one itself. */
+  readonly lower: readonly string[];
 }
 
 /** The fixed headers, computed once per app: for pages, and for every other answer. */
@@ -34,7 +34,7 @@ export interface FixedHeaders {
 export function fixedHeaders(headers: SecurityHeaders): FixedHeaders {
   const set = (pairs: HeaderPairs): HeaderSet => ({
     flat: pairs.flatMap(([name, value]) => [name, value]),
-    names: new Set(pairs.map(([name]) => name.toLowerCase())),
+    lower: pairs.map(([name]) => name.toLowerCase()),
   });
   return { document: set(headers.document), resource: set(headers.resource) };
 }
@@ -71,47 +71,53 @@ export class FramedResponse<Request extends IncomingMessage = IncomingMessage> e
     const given = typeof messageOrHeaders === 'string' ? maybeHeaders : messageOrHeaders;
     if (sets === undefined) return message === undefined ? super.writeHead(statusCode, given) : super.writeHead(statusCode, message, given);
 
-    if (this.getHeaderNames().length > 0) {
-      // Somebody used setHeader(): Node merges header by header anyway, so fill in the gaps.
-      this.#setMissing(sets, given);
-      return message === undefined ? super.writeHead(statusCode, given) : super.writeHead(statusCode, message, given);
-    }
-
     // The handler's headers, flattened, with their lower-case names beside them.
     const own: HeaderList = [];
     const ownNames: string[] = [];
     const type = flatten(given, own, ownNames);
-    const fixed = isDocumentType(type) ? sets.document : sets.resource;
-    const list: HeaderList = [];
-    const clash = ownNames.some((name) => fixed.names.has(name));
-    for (let i = 0; i < fixed.flat.length; i += 2) {
-      if (!clash || !ownNames.includes(fixed.flat[i]!.toLowerCase())) list.push(fixed.flat[i]!, fixed.flat[i + 1]!);
+
+    if (this.getHeaderNames().length > 0) {
+      // Somebody used setHeader(): Node merges header by header anyway, so fill in the gaps.
+      const header = this.getHeader('Content-Type');
+      const taken = (name: string): boolean => ownNames.includes(name) || this.hasHeader(name);
+      const framing = framingHeaders(sets, this.#requestId, type ?? (typeof header === 'string' ? header : undefined), taken, this.#added);
+      for (let i = 0; i < framing.length; i += 2) this.setHeader(framing[i]!, framing[i + 1]!);
+      return message === undefined ? super.writeHead(statusCode, given) : super.writeHead(statusCode, message, given);
     }
-    list.push('X-Request-Id', this.#requestId);
-    // Private data must not linger in shared or browser caches; static assets say otherwise.
-    if (!ownNames.includes('cache-control')) list.push('Cache-Control', 'no-store');
-    const added = this.#added;
-    if (added !== undefined) {
-      for (const name in added) if (!ownNames.includes(name.toLowerCase())) list.push(name, added[name]!);
-    }
+
+    const list: HeaderList = framingHeaders(sets, this.#requestId, type, (name) => ownNames.includes(name), this.#added);
     for (let i = 0; i < own.length; i += 1) list.push(own[i]!);
     // Node's types want string | number | string[] items; a readonly array of strings is one.
     const flat = list as OutgoingHttpHeader[];
     return message === undefined ? super.writeHead(statusCode, flat) : super.writeHead(statusCode, message, flat);
   }
+}
 
-  #setMissing(sets: FixedHeaders, given: OutgoingHttpHeaders | OutgoingHttpHeader[] | undefined): void {
-    const ownNames: string[] = [];
-    const type = flatten(given, [], ownNames);
-    const header = this.getHeader('Content-Type');
-    const fixed = isDocumentType(type ?? (typeof header === 'string' ? header : undefined)) ? sets.document : sets.resource;
-    const missing = (name: string): boolean => !ownNames.includes(name.toLowerCase()) && !this.hasHeader(name);
-    for (let i = 0; i < fixed.flat.length; i += 2) if (missing(fixed.flat[i]!)) this.setHeader(fixed.flat[i]!, fixed.flat[i + 1]!);
-    if (missing('X-Request-Id')) this.setHeader('X-Request-Id', this.#requestId);
-    if (missing('Cache-Control')) this.setHeader('Cache-Control', 'no-store');
-    const added = this.#added;
-    if (added !== undefined) for (const name in added) if (missing(name)) this.setHeader(name, added[name]!);
+/**
+ * The headers the frame adds to an answer of Content-Type `type`, as a flat list: the fixed
+ * set for pages or for the rest, the request id, `Cache-Control: no-store` and the `added` ones,
+ * each unless `taken` (given a lower-case name) says the handler set it. FramedResponse merges
+ * them under Node; the frame sets them on the Response elsewhere.
+ */
+export function framingHeaders(
+  sets: FixedHeaders,
+  requestId: string,
+  type: string | null | undefined,
+  taken: (lowerName: string) => boolean,
+  added?: Readonly<Record<string, string>>,
+): string[] {
+  const fixed = isDocumentType(type) ? sets.document : sets.resource;
+  const list: string[] = [];
+  for (let i = 0; i < fixed.lower.length; i += 1) {
+    if (!taken(fixed.lower[i]!)) list.push(fixed.flat[2 * i]!, fixed.flat[2 * i + 1]!);
   }
+  if (!taken('x-request-id')) list.push('X-Request-Id', requestId);
+  // Private data must not linger in shared or browser caches; static assets say otherwise.
+  if (!taken('cache-control')) list.push('Cache-Control', 'no-store');
+  if (added !== undefined) {
+    for (const name in added) if (!taken(name.toLowerCase())) list.push(name, added[name]!);
+  }
+  return list;
 }
 
 /**
