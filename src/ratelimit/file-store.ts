@@ -9,6 +9,12 @@
  * ranks from the same bytes, so together they never admit more than the limit, and, unlike a
  * check-then-write, never fewer either.
  *
+ * Group commit: the requests that arrive in one turn of the event loop are appended in one
+ * write and ranked by one read at the end of that turn (setImmediate), so under load a turn's
+ * dozens of requests cost two system calls instead of two each. One write() of several lines is
+ * placed whole like one of a single line, so the ranks mean the same; a request waits at most
+ * until the end of the turn it arrived in.
+ *
  * Why not a lock-file read-modify-write: measured here at ~4k operations a second, against
  * hundreds of thousands for appends. A crash (kill -9) leaves at worst a torn last line, which
  * every reader skips the same way; there is no lock to go stale, and a restarted process
@@ -20,7 +26,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { decide, windowIndex, windowReset, type Decision, type RateLimitStore, type Rule } from './store.ts';
+import { decide, windowIndex, windowReset, type Decision, type RateLimitStore, type Rule, type WindowState } from './store.ts';
 
 /** The file operations used, injectable to test a full or read-only disk. */
 export type JournalFs = Pick<typeof fs, 'openSync' | 'writeSync' | 'readSync' | 'closeSync' | 'unlinkSync' | 'readdirSync' | 'mkdirSync'>;
@@ -45,13 +51,22 @@ const CHUNK = 64 * 1024;
 const READ_BUFFER = Buffer.allocUnsafe(CHUNK);
 const FILE = /^w(\d+)-(\d+)\.log$/;
 
+/** Past this many requests waiting in one turn, the batch is written at once. */
+const MAX_BATCH = 512;
+
 class Journal {
   readonly #fs: JournalFs;
   readonly #fd: number;
   #offset = 0;
   #pending = '';
   readonly #decoder = new StringDecoder('utf8');
+  /** Every key's lines read so far, from every process. */
   readonly counts = new Map<string, number>();
+  /** This turn's lines, not yet written, and how many of them each key has. */
+  #batch = '';
+  readonly queued = new Map<string, number>();
+  /** The ids of the batch's lines → their rank once read (0 until then). */
+  #ranks = new Map<string, number>();
 
   constructor(fsImpl: JournalFs, file: string) {
     this.#fs = fsImpl;
@@ -62,35 +77,68 @@ class Journal {
     return this.#offset;
   }
 
-  append(line: string): void {
-    const bytes = Buffer.from(line);
-    const written = this.#fs.writeSync(this.#fd, bytes);
-    if (written !== bytes.length) throw new RateLimitStorageError('short write to the rate-limit journal (disk full?)');
+  get hasBatch(): boolean {
+    return this.#batch !== '';
   }
 
-  /** Reads new lines; with `id`, stops once that line is read and returns its key's count there. */
-  read(id?: string): number | undefined {
+  /** Lines counted and queued for `key`: a rank this process can no longer get below. */
+  known(key: string): number {
+    return (this.counts.get(key) ?? 0) + (this.queued.get(key) ?? 0);
+  }
+
+  enqueue(id: string, key: string): void {
+    this.#batch += `${id} ${key}\n`;
+    this.queued.set(key, (this.queued.get(key) ?? 0) + 1);
+    this.#ranks.set(id, 0);
+  }
+
+  /**
+   * Appends the batch in one write, then reads up to its last line: the ranks of its lines by
+   * id. Throws (a storage error) when the write fails or comes up short.
+   */
+  commit(maxFileBytes: number, tag: string): Map<string, number> {
+    // The leading newline ends any torn line left before it (a short write on a full disk), so
+    // that fragment cannot swallow the first record; readers skip the empty lines.
+    const bytes = Buffer.from(`\n${this.#batch}`);
+    const ranks = this.#ranks;
+    this.#batch = '';
+    this.queued.clear();
+    this.#ranks = new Map();
+    if (this.#offset > maxFileBytes) throw new RateLimitStorageError('a rate-limit journal reached its size cap');
+    const written = this.#fs.writeSync(this.#fd, bytes);
+    if (written !== bytes.length) throw new RateLimitStorageError('short write to the rate-limit journal (disk full?)');
+    this.#read(ranks, tag);
+    return ranks;
+  }
+
+  /** Reads new lines; with ids to rank, stops once every one of them is read. */
+  #read(ranks: Map<string, number>, tag: string): void {
     const buffer = READ_BUFFER;
-    for (;;) {
+    let missing = ranks.size;
+    while (missing > 0) {
       const n = this.#fs.readSync(this.#fd, buffer, 0, CHUNK, this.#offset);
-      if (n === 0) return undefined;
+      if (n === 0) return;
       this.#offset += n;
       const text = this.#pending + this.#decoder.write(buffer.subarray(0, n));
       let start = 0;
-      let rank: number | undefined;
       for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
         const space = text.indexOf(' ', start);
         if (space !== -1 && space < end) {
           const key = text.slice(space + 1, end);
           const count = (this.counts.get(key) ?? 0) + 1;
           this.counts.set(key, count);
-          // The id is unique to this process and request, and ends at the space.
-          if (id !== undefined && rank === undefined && space - start === id.length && text.startsWith(id, start)) rank = count;
+          // Ids are unique to this process and request; only this process's lines can be ours.
+          if (missing > 0 && text.startsWith(tag, start)) {
+            const id = text.slice(start, space);
+            if (ranks.get(id) === 0) {
+              ranks.set(id, count);
+              missing -= 1;
+            }
+          }
         }
         start = end + 1;
       }
       this.#pending = text.slice(start);
-      if (rank !== undefined) return rank;
     }
   }
 
@@ -99,14 +147,66 @@ class Journal {
   }
 }
 
+interface Slot {
+  readonly limit: number;
+  readonly windowSeconds: number;
+  readonly journal: Journal;
+  readonly resetAt: number;
+}
+
+/** A request whose line is in this turn's batch. */
+interface Waiting {
+  readonly id: string;
+  readonly slots: readonly Slot[];
+  readonly now: number;
+  readonly resolve: (decision: Decision) => void;
+  readonly reject: (error: Error) => void;
+}
+
 export function createFileStore(options: FileStoreOptions): RateLimitStore {
   const fsImpl = options.fs ?? fs;
   const maxFileBytes = options.maxFileBytes ?? 256 * 1024 * 1024;
-  const tag = randomBytes(6).toString('base64url');
+  const tag = `${randomBytes(6).toString('base64url')}.`;
   let sequence = 0;
   let ready = false;
   // window length → the journal of its current window
   const open = new Map<number, { index: number; journal: Journal }>();
+  let waiting: Waiting[] = [];
+  let scheduled = false;
+
+  /** Writes this turn's batch and answers its requests. Never throws: failures reject them. */
+  const commit = (): void => {
+    scheduled = false;
+    if (waiting.length === 0) return;
+    const batch = waiting;
+    waiting = [];
+    const outcomes = new Map<Journal, Map<string, number> | RateLimitStorageError>();
+    for (const request of batch) {
+      for (const { journal } of request.slots) {
+        if (outcomes.has(journal)) continue;
+        try {
+          outcomes.set(journal, journal.commit(maxFileBytes, tag));
+        } catch (error) {
+          outcomes.set(journal, storageError(error));
+        }
+      }
+    }
+    for (const request of batch) {
+      const windows: WindowState[] = [];
+      let failure: RateLimitStorageError | undefined;
+      for (const slot of request.slots) {
+        const outcome = outcomes.get(slot.journal)!;
+        const rank = outcome instanceof Map ? outcome.get(request.id) : undefined;
+        if (!rank) {
+          failure = outcome instanceof RateLimitStorageError ? outcome : new RateLimitStorageError('the rate-limit journal lost a record');
+          break;
+        }
+        windows.push({ limit: slot.limit, windowSeconds: slot.windowSeconds, remaining: Math.max(0, slot.limit - rank), resetAt: slot.resetAt, allowed: rank <= slot.limit });
+      }
+      if (failure === undefined) request.resolve(decide(windows, request.now));
+      else request.reject(failure);
+    }
+  };
 
   const journalFor = (windowSeconds: number, index: number): Journal => {
     const current = open.get(windowSeconds);
@@ -115,6 +215,8 @@ export function createFileStore(options: FileStoreOptions): RateLimitStore {
       fsImpl.mkdirSync(options.dir, { recursive: true, mode: 0o700 });
       ready = true;
     }
+    // Requests of the old window still waiting are written to it before it closes.
+    if (current?.journal.hasBatch) commit();
     const file = path.join(options.dir, `w${windowSeconds}-${index}.log`);
     let journal: Journal;
     try {
@@ -160,57 +262,48 @@ export function createFileStore(options: FileStoreOptions): RateLimitStore {
   };
 
   return {
-    async consume(key: string, rule: Rule, now: number): Promise<Decision> {
+    consume(key: string, rule: Rule, now: number): Promise<Decision> {
       // One line per record: the key may not break it.
-      const recordKey = `${rule.name}/${key}`.replace(/[\r\n]/g, '?');
-      let slots;
+      const named = `${rule.name}/${key}`;
+      const recordKey = named.includes('\n') || named.includes('\r') ? named.replace(/[\r\n]/g, '?') : named;
+      const slots: Slot[] = [];
       try {
-        slots = rule.windows.map((w) => {
+        for (const w of rule.windows) {
           const index = windowIndex(now, w.windowSeconds);
-          return { w, journal: journalFor(w.windowSeconds, index), resetAt: windowReset(index, w.windowSeconds) };
-        });
+          slots.push({ limit: w.limit, windowSeconds: w.windowSeconds, journal: journalFor(w.windowSeconds, index), resetAt: windowReset(index, w.windowSeconds) });
+        }
       } catch (error) {
-        throw storageError(error);
+        return Promise.reject(storageError(error));
       }
-      // Counts only grow within a window: a key already at its limit is refused without a
-      // write, however stale this process's view is.
-      const known = slots.map((s) => s.journal.counts.get(recordKey) ?? 0);
-      if (slots.some((s, i) => known[i]! >= s.w.limit)) {
-        return decide(
-          slots.map((s, i) => ({
-            limit: s.w.limit,
-            windowSeconds: s.w.windowSeconds,
-            remaining: Math.max(0, s.w.limit - known[i]!),
-            resetAt: s.resetAt,
-            allowed: known[i]! < s.w.limit,
-          })),
-          now,
+      // Counts only grow within a window, and the lines already queued this turn rank before
+      // this one: a key already at its limit is refused without a write, however stale this
+      // process's view is.
+      let full = false;
+      for (const s of slots) if (s.journal.known(recordKey) >= s.limit) full = true;
+      if (full) {
+        return Promise.resolve(
+          decide(
+            slots.map((s) => {
+              const known = s.journal.known(recordKey);
+              return { limit: s.limit, windowSeconds: s.windowSeconds, remaining: Math.max(0, s.limit - known), resetAt: s.resetAt, allowed: known < s.limit };
+            }),
+            now,
+          ),
         );
       }
       sequence += 1;
-      const id = `${tag}.${sequence.toString(36)}`;
-      // The leading newline ends any torn line left before it (a short write on a full disk),
-      // so that fragment cannot swallow this record; readers skip the empty lines.
-      const line = `\n${id} ${recordKey}\n`;
-      try {
-        for (const s of slots) {
-          if (s.journal.size > maxFileBytes) throw new RateLimitStorageError('a rate-limit journal reached its size cap');
-          s.journal.append(line);
-        }
-        const ranks = slots.map((s) => s.journal.read(id));
-        return decide(
-          slots.map((s, i) => {
-            const rank = ranks[i];
-            if (rank === undefined) throw new RateLimitStorageError('the rate-limit journal lost a record');
-            return { limit: s.w.limit, windowSeconds: s.w.windowSeconds, remaining: Math.max(0, s.w.limit - rank), resetAt: s.resetAt, allowed: rank <= s.w.limit };
-          }),
-          now,
-        );
-      } catch (error) {
-        throw storageError(error);
+      const id = `${tag}${sequence.toString(36)}`;
+      for (const s of slots) s.journal.enqueue(id, recordKey);
+      const answer = new Promise<Decision>((resolve, reject) => waiting.push({ id, slots, now, resolve, reject }));
+      if (waiting.length >= MAX_BATCH) commit();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(commit);
       }
+      return answer;
     },
     close() {
+      commit();
       for (const { journal } of open.values()) journal.close();
       open.clear();
     },

@@ -12,24 +12,49 @@ export function policyNames(rule: Rule): string[] {
   return rule.windows.map((w, i) => (i === 0 ? rule.name : `${rule.name}-${UNIT_NAMES[w.windowSeconds] ?? `${w.windowSeconds}s`}`));
 }
 
-export function rateLimitHeaders(rule: Rule, decision: Decision, now: number): Record<string, string> {
-  const names = policyNames(rule);
-  const policy = rule.windows.map((w, i) => `"${names[i]}";q=${w.limit};w=${w.windowSeconds}`).join(', ');
-  const current = decision.windows
-    .map((w, i) => `"${names[i]}";r=${w.remaining};t=${Math.max(0, Math.ceil((w.resetAt - now) / 1000))}`)
-    .join(', ');
-  // The window decide() chose: windows can share a reset (a minute and an hour end together),
-  // so match the remaining count too, or Limit and Remaining would describe different windows.
+/** What a rule's headers always say, made once per rule: every limited response carries them. */
+interface Described {
+  readonly quoted: readonly string[];
+  readonly policy: string;
+}
+const described = new WeakMap<Rule, Described>();
+
+function describe(rule: Rule): Described {
+  let known = described.get(rule);
+  if (known === undefined) {
+    const quoted = policyNames(rule).map((name) => `"${name}"`);
+    const policy = rule.windows.map((w, i) => `${quoted[i]};q=${w.limit};w=${w.windowSeconds}`).join(', ');
+    known = { quoted, policy };
+    described.set(rule, known);
+  }
+  return known;
+}
+
+/** Header names and values, alternating: `[name, value, name, value, …]`. */
+export type HeaderPairs = string[];
+
+export function rateLimitHeaders(rule: Rule, decision: Decision, now: number): HeaderPairs {
+  const { quoted, policy } = describe(rule);
+  const windows = decision.windows;
+  let current = '';
+  for (let i = 0; i < windows.length; i += 1) {
+    const w = windows[i]!;
+    current += `${i === 0 ? '' : ', '}${quoted[i]!};r=${w.remaining};t=${Math.max(0, Math.ceil((w.resetAt - now) / 1000))}`;
+  }
   const tightest =
-    decision.windows.find((w) => w.resetAt === decision.resetAt && (decision.allowed ? w.remaining === decision.remaining : !w.allowed)) ??
-    decision.windows[0]!;
-  const headers: Record<string, string> = {
-    'RateLimit-Policy': policy,
-    RateLimit: current,
-    'X-RateLimit-Limit': String(tightest.limit),
-    'X-RateLimit-Remaining': String(decision.remaining),
-    'X-RateLimit-Reset': String(Math.ceil(decision.resetAt / 1000)),
-  };
-  if (!decision.allowed) headers['Retry-After'] = String(decision.retryAfter);
+    windows.find((w) => w.resetAt === decision.resetAt && (decision.allowed ? w.remaining === decision.remaining : !w.allowed)) ?? windows[0]!;
+  const headers = [
+    'RateLimit-Policy',
+    policy,
+    'RateLimit',
+    current,
+    'X-RateLimit-Limit',
+    String(tightest.limit),
+    'X-RateLimit-Remaining',
+    String(decision.remaining),
+    'X-RateLimit-Reset',
+    String(Math.ceil(decision.resetAt / 1000)),
+  ];
+  if (!decision.allowed) headers.push('Retry-After', String(decision.retryAfter));
   return headers;
 }

@@ -62,15 +62,21 @@ export function createLimiter(deps: LimiterDeps): Limiter {
       return undefined;
     }
     const headers = rateLimitHeaders(rule, decision, at);
-    if (!decision.allowed) throw new AppError('rate_limited', { headers, details: { retryAfter: decision.retryAfter } });
+    if (!decision.allowed) {
+      const fields: Record<string, string> = {};
+      for (let i = 0; i < headers.length; i += 2) fields[headers[i]!] = headers[i + 1]!;
+      throw new AppError('rate_limited', { headers: fields, details: { retryAfter: decision.retryAfter } });
+    }
     // Onto Node's response when the server has one that takes them (see http/framed-response.ts).
     const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
-    for (const [name, value] of Object.entries(headers)) {
+    const framed = outgoing instanceof FramedResponse ? outgoing : undefined;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
       // Two rules on one request (the default, then the route's): the draft's fields are lists,
       // so both policies are listed; the X-RateLimit-* trio describes the last, stricter rule.
       const list = name === 'RateLimit' || name === 'RateLimit-Policy';
-      if (outgoing instanceof FramedResponse) outgoing.addHeader(name, value, list);
-      else c.header(name, value, { append: list });
+      if (framed !== undefined) framed.addHeader(name, headers[i + 1]!, list);
+      else c.header(name, headers[i + 1]!, { append: list });
     }
     return decision;
   }

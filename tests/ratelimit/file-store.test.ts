@@ -150,3 +150,130 @@ describe('file store on disk', () => {
     assert.deepEqual(readdirSync(dir), [`w60-${(T0 + 60_000) / 60_000}.log`]);
   });
 });
+
+/** The journal's file operations, counting appends (writes) and reads. */
+function counted(): { fs: JournalFs; writes: number[]; reads: () => number } {
+  const writes: number[] = [];
+  let reads = 0;
+  return {
+    writes,
+    reads: () => reads,
+    fs: {
+      openSync: fs.openSync,
+      closeSync: fs.closeSync,
+      writeSync: ((fd: number, buffer: Uint8Array) => {
+        writes.push(buffer.toString().split('\n').filter((line) => line !== '').length);
+        return fs.writeSync(fd, buffer);
+      }) as typeof fs.writeSync,
+      readSync: ((...args: Parameters<typeof fs.readSync>) => {
+        reads += 1;
+        return fs.readSync(...args);
+      }) as typeof fs.readSync,
+      unlinkSync: fs.unlinkSync,
+      readdirSync: fs.readdirSync,
+      mkdirSync: fs.mkdirSync,
+    },
+  };
+}
+
+const journalLines = (dir: string, at: number, seconds = 60): string[] =>
+  fs
+    .readFileSync(path.join(dir, `w${seconds}-${Math.floor(at / (seconds * 1000))}.log`), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
+
+describe('file store group commit: the requests of one turn share one append and one read', () => {
+  test('ten requests for one key and three for another in one turn: one write of eight lines, exact ranks, nothing written for the refused', async (t) => {
+    const dir = tempDir(t);
+    const io = counted();
+    const store = createFileStore({ dir, fs: io.fs });
+    t.after(() => store.close());
+    const five = rule('r', '5/minute');
+    const hot = Array.from({ length: 10 }, () => store.consume('hot', five, T0 + 1000));
+    const other = Array.from({ length: 3 }, () => store.consume('other', five, T0 + 1000));
+    const decided = await Promise.all(hot);
+    assert.deepEqual(
+      decided.map((d) => [d.allowed, d.remaining]),
+      [[true, 4], [true, 3], [true, 2], [true, 1], [true, 0], ...Array.from({ length: 5 }, () => [false, 0])],
+    );
+    assert.deepEqual((await Promise.all(other)).map((d) => d.remaining), [4, 3, 2]);
+    assert.deepEqual(io.writes, [8], 'one append for the turn, five + three lines');
+    assert.equal(io.reads(), 1, 'one read ranks them all');
+    assert.equal(journalLines(dir, T0).length, 8);
+    // The next turn knows the counts: refused without touching the disk.
+    assert.equal((await store.consume('hot', five, T0 + 2000)).allowed, false);
+    assert.deepEqual(io.writes, [8]);
+  });
+
+  test('two processes committing in the same turn admit exactly the limit between them', async (t) => {
+    const dir = tempDir(t);
+    const a = createFileStore({ dir });
+    const b = createFileStore({ dir });
+    t.after(() => (a.close(), b.close()));
+    const five = rule('r', '5/minute');
+    const all = await Promise.all(Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? a : b).consume('k', five, T0)));
+    assert.equal(all.filter((d) => d.allowed).length, 5);
+    // Every admitted request got its own rank: remaining 4, 3, 2, 1, 0 once each.
+    assert.deepEqual(all.filter((d) => d.allowed).map((d) => d.remaining).sort(), [0, 1, 2, 3, 4]);
+  });
+
+  test('a window that ends while requests wait: they are written to their own window before it closes', async (t) => {
+    const dir = tempDir(t);
+    const store = createFileStore({ dir });
+    t.after(() => store.close());
+    const five = rule('r', '5/minute');
+    const late = [store.consume('k', five, T0 + 59_999), store.consume('k', five, T0 + 59_999)];
+    const next = store.consume('k', five, T0 + 60_000);
+    const [first, second] = await Promise.all(late);
+    assert.deepEqual([first!.remaining, second!.remaining, first!.resetAt], [4, 3, T0 + 60_000]);
+    assert.deepEqual([(await next).remaining, (await next).resetAt], [4, T0 + 120_000]);
+    assert.equal(journalLines(dir, T0).length, 2);
+    assert.equal(journalLines(dir, T0 + 60_000).length, 1);
+  });
+
+  test('a failed append refuses every request of its turn; the next turn counts as if they never came', async (t) => {
+    const dir = tempDir(t);
+    let failing = false;
+    const store = createFileStore({
+      dir,
+      fs: {
+        ...counted().fs,
+        writeSync: ((fd: number, buffer: Uint8Array) => {
+          if (failing) throw Object.assign(new Error('ENOSPC: simulated'), { code: 'ENOSPC' });
+          return fs.writeSync(fd, buffer);
+        }) as typeof fs.writeSync,
+      },
+    });
+    t.after(() => store.close());
+    const five = rule('r', '5/minute');
+    failing = true;
+    const outcomes = await Promise.allSettled(Array.from({ length: 3 }, () => store.consume('k', five, T0)));
+    assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected', 'rejected']);
+    for (const o of outcomes) assert.match(String((o as PromiseRejectedResult).reason), /cannot be written \(ENOSPC\)/);
+    failing = false;
+    assert.deepEqual((await Promise.all([1, 2].map(() => store.consume('k', five, T0)))).map((d) => d.remaining), [4, 3]);
+  });
+
+  test('past 512 requests in one turn the batch is written at once, and the ranks stay exact', async (t) => {
+    const dir = tempDir(t);
+    const io = counted();
+    const store = createFileStore({ dir, fs: io.fs });
+    t.after(() => store.close());
+    const many = rule('r', '2000/minute');
+    const decided = await Promise.all(Array.from({ length: 1200 }, () => store.consume('k', many, T0)));
+    assert.deepEqual(io.writes, [512, 512, 176]);
+    assert.deepEqual(
+      decided.map((d) => d.remaining),
+      Array.from({ length: 1200 }, (_, i) => 1999 - i),
+    );
+  });
+
+  test('close() writes and answers the requests still waiting', async (t) => {
+    const dir = tempDir(t);
+    const store = createFileStore({ dir });
+    const waiting = store.consume('k', rule('r', '5/minute'), T0);
+    store.close();
+    assert.equal((await waiting).remaining, 4);
+    assert.equal(journalLines(dir, T0).length, 1);
+  });
+});

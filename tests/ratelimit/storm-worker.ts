@@ -2,12 +2,14 @@
  * One process of a storm against the file store, for the multi-process tests and the bench
  * (bundled with esbuild, so it starts in milliseconds and needs no tsx).
  *
- * argv[2] is JSON: { dir, rule, count, keys, now?, startAt?, probe? }
+ * argv[2] is JSON: { dir, rule, count, keys, now?, startAt?, probe?, inFlight? }
  *   rule     Flask-Limiter notation, e.g. "100/minute"
  *   keys     "one" (every consume on key "hot") or N (keys k<pid>-0 … k<pid>-(N-1), in turn)
  *   now      a fixed epoch-ms time for every consume (default: Date.now() once, before the storm)
  *   startAt  epoch ms to wait for, so that several processes start together
  *   probe    first consume the key "probe-<pid>", so a test can find this process's lines
+ *   inFlight consumes waiting at once (default 1: each alone in its turn of the event loop, the
+ *            store's slowest case; a server under load has many, which share one append)
  * Prints one JSON line: { pid, admitted, refused, failed, firstMs, ms, startedAt, endedAt }.
  * Prints "storming" (on stderr) just before the first consume of the storm.
  */
@@ -22,6 +24,7 @@ export interface StormArgs {
   readonly now?: number;
   readonly startAt?: number;
   readonly probe?: boolean;
+  readonly inFlight?: number;
 }
 
 export interface StormResult {
@@ -64,14 +67,18 @@ async function main(): Promise<void> {
   let failed = 0;
   const startedAt = performance.timeOrigin + performance.now();
   const started = performance.now();
-  for (let i = 0; i < args.count; i += 1) {
-    try {
-      if ((await store.consume(keys[i % keyCount]!, rule, now)).allowed) admitted += 1;
-    } catch {
-      failed += 1;
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    for (let i = next++; i < args.count; i = next++) {
+      try {
+        if ((await store.consume(keys[i % keyCount]!, rule, now)).allowed) admitted += 1;
+      } catch {
+        failed += 1;
+      }
+      if (i === 0 && Number.isNaN(firstMs)) firstMs = performance.now() - first;
     }
-    if (i === 0 && Number.isNaN(firstMs)) firstMs = performance.now() - first;
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, args.inFlight ?? 1) }, lane));
   const ms = performance.now() - started;
   store.close();
   const result: StormResult = {
