@@ -7,6 +7,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/app.ts';
 import { AppError } from '../http/errors.ts';
+import type { FrameBindings } from '../http/frame.ts';
 import type { Role, Store } from '../store/index.ts';
 import { readCookie, type CookiePolicy } from './cookies.ts';
 import { UNSAFE_METHODS, assertCsrfMatches, assertSameOrigin, presentedCsrf } from './csrf.ts';
@@ -51,7 +52,7 @@ export async function authenticate(c: Context, deps: SessionDeps): Promise<Sessi
   const token = readCookie(c, deps.cookies.names.access);
   if (token === undefined) throw new AppError('token_missing');
   const claims = await deps.tokens.verify(token, 'access');
-  const state = await deps.store.sessionState(Number(claims.sub), claims.jti, claims.fam);
+  const state = await deps.store.sessionState(Number(claims.sub), claims.jti, claims.fam, (c.env as Partial<FrameBindings> | undefined)?.receivedAt);
   if (state === undefined || state.user.disabled || state.jtiRevoked || state.familyRevoked || state.user.sessionVersion !== claims.sv) {
     throw new AppError('token_revoked');
   }

@@ -15,6 +15,8 @@ import { securityHeaders } from './security-headers.ts';
 /** What every request's `c.env` carries: the id, and under Node @hono/node-server's request and response. */
 export interface FrameBindings {
   requestId: string;
+  /** performance.now() when the frame got the request: it had arrived by then (see DatabaseFile.readMemo). */
+  receivedAt: number;
   incoming?: unknown;
   outgoing?: unknown;
 }
@@ -32,7 +34,7 @@ export interface FrameOptions {
 /** `dispatch` hands the request on (to the app, or the part of it that serves the path). */
 export function frame(options: FrameOptions, dispatch: (request: Request) => Handle): Fetch {
   const fixed = fixedHeaders(securityHeaders({ production: options.config.production }));
-  const now = options.now ?? (() => performance.now());
+  const now = options.now ?? performance.now.bind(performance);
   const { logger, newRequestId } = options;
 
   return function framedFetch(request, env) {
@@ -42,6 +44,7 @@ export function frame(options: FrameOptions, dispatch: (request: Request) => Han
     // tests passes none.
     const bindings = (env ?? {}) as FrameBindings;
     bindings.requestId = id;
+    bindings.receivedAt = options.now === undefined ? started : performance.now();
     // Under Node (server.ts), the headers ride on the response object and are merged into its
     // one writeHead() (see framed-response.ts); elsewhere (app.request() in tests, another
     // server) they are set on the handler's Response.
@@ -56,13 +59,19 @@ export function frame(options: FrameOptions, dispatch: (request: Request) => Han
         for (let i = 0; i < list.length; i += 2) out.set(list[i]!, list[i + 1]!);
       }
       // Only values we chose: never headers, cookies or the query string (tokens live there).
-      logger.access(`${request.method} ${rawPath(request.url)} ${response.status} ${(now() - started).toFixed(1)}ms id=${id}`);
+      logger.access(`${request.method} ${rawPath(request.url)} ${response.status} ${milliseconds(now() - started)}ms id=${id}`);
       return response;
     };
 
     const response = dispatch(request)(request, bindings);
     return response instanceof Promise ? response.then(finish) : finish(response);
   };
+}
+
+/** `12.3`: one decimal, without toFixed() (measurable on the hot path). */
+function milliseconds(elapsed: number): string {
+  const tenths = Math.max(0, Math.round(elapsed * 10));
+  return `${Math.floor(tenths / 10)}.${tenths % 10}`;
 }
 
 function rawPath(url: string): string {

@@ -21,46 +21,60 @@ export interface Logger {
   flush(): void;
 }
 
+/** Where the bytes go: `process.stdout` (under Passenger, Apache's error log) or `process.stderr`. */
 export interface Sink {
-  write(text: string): void;
+  write(chunk: Uint8Array): unknown;
 }
 
 export interface LoggerOptions {
-  readonly now?: () => Date;
-  /** Flush after this many buffered bytes even within one turn of the loop. */
+  /** Epoch milliseconds. */
+  readonly now?: () => number;
+  /** Bytes buffered within one turn of the loop before they are written anyway. */
   readonly maxBuffer?: number;
 }
 
+/** UTF-8 takes at most three bytes for each UTF-16 code unit. */
+const MAX_BYTES_PER_UNIT = 3;
+
 export function createLogger(sink: Sink, options: LoggerOptions = {}): Logger {
-  const now = options.now ?? (() => new Date());
-  const maxBuffer = options.maxBuffer ?? 64 * 1024;
-  let buffer = '';
+  const now = options.now ?? Date.now;
+  const capacity = Math.max(options.maxBuffer ?? 64 * 1024, 0);
+  // Lines are encoded straight into one buffer as they come (no long string to build, flatten
+  // and measure at write time); what is written is a copy, so a sink that writes later (a pipe
+  // on some platforms) never sees the buffer reused.
+  const buffer = Buffer.allocUnsafe(capacity);
+  let used = 0;
   let scheduled = false;
-  // toISOString() per line is measurable under load; requests within one millisecond share it.
+  // An ISO timestamp per line is measurable under load; lines within one millisecond share it.
   let stampedAt = -1;
   let stamp = '';
   const timestamp = (): string => {
-    const date = now();
-    const ms = date.getTime();
+    const ms = now();
     if (ms !== stampedAt) {
       stampedAt = ms;
-      stamp = date.toISOString();
+      stamp = new Date(ms).toISOString();
     }
     return stamp;
   };
 
   const flush = (): void => {
     scheduled = false;
-    if (buffer === '') return;
-    const text = buffer;
-    buffer = '';
-    sink.write(text);
+    if (used === 0) return;
+    const chunk = Buffer.from(buffer.subarray(0, used));
+    used = 0;
+    sink.write(chunk);
   };
 
   const append = (line: string): void => {
-    buffer += line;
-    if (buffer.length >= maxBuffer) flush();
-    else if (!scheduled) {
+    if (used + line.length * MAX_BYTES_PER_UNIT > capacity) {
+      flush();
+      if (line.length * MAX_BYTES_PER_UNIT > capacity) {
+        sink.write(Buffer.from(line));
+        return;
+      }
+    }
+    used += buffer.write(line, used);
+    if (!scheduled) {
       scheduled = true;
       setImmediate(flush);
     }
@@ -81,7 +95,8 @@ export function createLogger(sink: Sink, options: LoggerOptions = {}): Logger {
 /** A logger that keeps lines in memory, for tests. */
 export function createMemoryLogger(): Logger & { readonly lines: string[] } {
   const lines: string[] = [];
-  const logger = createLogger({ write: (text) => lines.push(...text.split('\n').filter((l) => l !== '')) }, { maxBuffer: 0 });
+  const decoder = new TextDecoder();
+  const logger = createLogger({ write: (chunk) => lines.push(...decoder.decode(chunk).split('\n').filter((l) => l !== '')) }, { maxBuffer: 0 });
   return Object.assign(logger, { lines });
 }
 

@@ -39,6 +39,8 @@ export class DatabaseFile {
   lastOpenError: string | undefined;
   #flushing = false;
   #persisting = false; // while this process replaces the file under the lock (see #current)
+  /** performance.now() just before the last stat that found #loaded current (see #current). */
+  #checkedAt = -Infinity;
 
   readonly #memoLimit: number;
 
@@ -80,10 +82,15 @@ export class DatabaseFile {
    * not run again for an unchanged file. `reader` gets `memo` for further answers of the same
    * version (the figures' view needs their options), so two answers are never from two
    * versions. Results are shared: they must not be mutated.
+   *
+   * `receivedAt` (performance.now() when the request that asks arrived): a stat made after that
+   * answers for it too, so the requests answered together at the end of a turn share one stat.
+   * What another process wrote before such a request was sent, it had finished before the
+   * request arrived, hence before that stat: the next request after a revocation still sees it.
    */
-  async readMemo<T>(key: string, reader: (q: Query, memo: Memo) => T): Promise<T> {
+  async readMemo<T>(key: string, reader: (q: Query, memo: Memo) => T, receivedAt?: number): Promise<T> {
     await this.ready();
-    const loaded = this.#current();
+    const loaded = this.#current(receivedAt);
     const memo: Memo = (inner, compute) => remember(loaded.memo, this.#memoLimit, inner, compute);
     return memo(key, () => reader(loaded.query, memo));
   }
@@ -126,7 +133,17 @@ export class DatabaseFile {
   }
 
   /** The database as the file holds it now, reloaded if another process replaced it. */
-  #current(): Loaded {
+  /** The version to read: this process's, when a stat made since `receivedAt` found it current. */
+  #current(receivedAt?: number): Loaded {
+    const loaded = this.#loaded;
+    if (loaded !== undefined && receivedAt !== undefined && receivedAt < this.#checkedAt) return loaded;
+    const checking = performance.now();
+    const current = this.#check();
+    this.#checkedAt = checking;
+    return current;
+  }
+
+  #check(): Loaded {
     // Mid-write the file is the version in memory or the one being renamed in from it: a read
     // that reloaded here would close the connection #persist is about to keep.
     if (this.#persisting && this.#loaded !== undefined) return this.#loaded;

@@ -53,7 +53,8 @@ export interface Store {
   userById(id: number): Promise<UserWithHash | undefined>;
   listUsers(): Promise<User[]>;
   countUsers(): Promise<number>;
-  sessionState(userId: number, jti: string, familyId: string): Promise<SessionState | undefined>;
+  /** `receivedAt`: performance.now() when the asking request arrived (see DatabaseFile.readMemo). */
+  sessionState(userId: number, jti: string, familyId: string, receivedAt?: number): Promise<SessionState | undefined>;
   listAudit(filter: AuditFilter): Promise<AuditRecord[]>;
   loginFailures(keys: readonly string[]): Promise<Map<string, FailureCount>>;
   /** A failed sign-in: counts it against `keys` and audits it, in one write. */
@@ -91,7 +92,8 @@ export function createStore(file: DatabaseFile, now: Clock): Store {
     listUsers: () => file.read((q) => listUsers(q)),
     countUsers: () => file.read((q) => countUsers(q)),
     // Every authenticated request asks this: remembered per file version (see readMemo).
-    sessionState: (userId, jti, familyId) => file.readMemo(`session\u0000${userId}\u0000${jti}\u0000${familyId}`, (q) => sessionState(q, userId, jti, familyId)),
+    sessionState: (userId, jti, familyId, receivedAt) =>
+      file.readMemo(`session\u0000${userId}\u0000${jti}\u0000${familyId}`, (q) => sessionState(q, userId, jti, familyId), receivedAt),
     listAudit: (filter) => file.read((q) => listAudit(q, filter)),
     loginFailures: (keys) => file.read((q) => failureCounts(q, keys)),
     recordLoginFailure: (keys, audit) =>

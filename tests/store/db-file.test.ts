@@ -310,6 +310,27 @@ describe('DatabaseFile: readMemo', () => {
     for (const key of ['b', 'c', 'd', 'a']) await ask(key);
     assert.deepEqual(calls, ['a'], "'a', the oldest, was the one forgotten");
   });
+
+  test('receivedAt: a stat made after a request arrived answers for it; a request that arrived after a write gets a stat of its own', async (t) => {
+    const dir = tempDir(t);
+    const a = openDb(t, dir).db;
+    const b = openDb(t, dir).db; // another process
+    await a.write(setMeta('k', '1'));
+    const ask = (receivedAt: number) => a.readMemo(`k@${receivedAt}`, getMeta('k'), receivedAt);
+
+    const before = performance.now();
+    assert.equal(await ask(before), '1', 'the first read checks the file');
+    await b.write(setMeta('k', '2')); // finished (renamed into place) only after `before`
+    // A request that arrived before the last check: that check answers for it, no new stat.
+    assert.equal(await ask(before), '1', 'sent before the write was done: the shared check stands');
+    // A request that arrived after the other process's write: checked again, sees the write.
+    const after = performance.now();
+    assert.equal(await ask(after), '2', 'the next request after the write sees it');
+    // Without receivedAt (every other caller) each read checks.
+    await b.write(setMeta('k', '3'));
+    assert.equal(await a.read(getMeta('k')), '3');
+    assert.equal(await ask(before), '3', 'a later check is newer for everybody');
+  });
 });
 
 describe('DatabaseFile: batches and failures', () => {
