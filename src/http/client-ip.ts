@@ -31,15 +31,49 @@ export function normaliseAddress(address: string | undefined): string {
   return isIP(plain) === 0 ? 'unknown' : plain.toLowerCase();
 }
 
+/** The last non-empty entry of X-Forwarded-For (Passenger appends the real peer there). */
+function lastForwardedFor(c: Context): string | undefined {
+  const header = c.req.header('X-Forwarded-For');
+  if (header === undefined) return undefined;
+  let end = header.length;
+  for (;;) {
+    const comma = header.lastIndexOf(',', end - 1);
+    const entry = header.slice(comma + 1, end).trim();
+    if (entry !== '') return entry;
+    if (comma === -1) return undefined;
+    end = comma;
+  }
+}
+
+/**
+ * normaliseAddress() remembered for the addresses seen lately: every request asks it, and a
+ * client sends many. Bounded: past MEMO_SIZE addresses it starts afresh.
+ */
+const MEMO_SIZE = 4096;
+function rememberedNormalise(): (address: string | undefined) => string {
+  const memo = new Map<string, string>();
+  return (address) => {
+    if (address === undefined) return 'unknown';
+    let normal = memo.get(address);
+    if (normal === undefined) {
+      if (memo.size >= MEMO_SIZE) memo.clear();
+      normal = normaliseAddress(address);
+      memo.set(address, normal);
+    }
+    return normal;
+  };
+}
+
 export function createClientAddress(trust: TrustProxy): ClientAddress {
   switch (trust.kind) {
-    case 'none':
-      return (c) => normaliseAddress(socketPeer(c));
-    case 'passenger':
-      return (c) => {
-        const entries = forwardedFor(c);
-        return normaliseAddress(entries.length > 0 ? entries[entries.length - 1] : socketPeer(c));
-      };
+    case 'none': {
+      const normalise = rememberedNormalise();
+      return (c) => normalise(socketPeer(c));
+    }
+    case 'passenger': {
+      const normalise = rememberedNormalise();
+      return (c) => normalise(lastForwardedFor(c) ?? socketPeer(c));
+    }
     case 'list': {
       const trusted = new Set(trust.addresses.map((a) => normaliseAddress(a)));
       // Walk from the socket peer back through proxies we trust; the first other hop is the client.

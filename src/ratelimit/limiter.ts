@@ -29,7 +29,7 @@ export interface Limiter {
 
 /** The address a limit is keyed by: IPv4 as is, IPv6 by its /64 network. */
 export function addressKey(address: string): string {
-  if (!isIPv6(address)) return address;
+  if (!address.includes(':') || !isIPv6(address)) return address;
   // An embedded IPv4 tail (`::5:1.2.3.4`) fills two groups: count it as two.
   const [head, tail] = address.replace(/:(\d+)\.(\d+)\.(\d+)\.(\d+)$/, ':0:0').split('::') as [string, string | undefined];
   const left = head === '' ? [] : head.split(':');
