@@ -44,23 +44,22 @@ export function createLimiter(deps: LimiterDeps): Limiter {
   const now = deps.now ?? Date.now;
   let warnedAt = -Infinity;
 
-  async function check(c: Context, rule: Rule, key: string): Promise<Decision | undefined> {
-    const at = now();
-    let decision: Decision;
-    try {
-      decision = await deps.store.consume(key, rule, at);
-    } catch (error) {
-      if (at - warnedAt >= WARN_EVERY_MS) {
-        warnedAt = at;
-        deps.logger.warn(`rate limiting is ${deps.failMode === 'open' ? 'OFF (failing open)' : 'refusing requests (failing closed)'}: its storage failed`, {
-          error: error instanceof Error ? error.message : 'unknown',
-        });
-      }
-      // No `cause`: the error page would log it on every request, and the warning above is
-      // already rate-limited (a broken disk must not also flood the error log).
-      if (deps.failMode === 'closed') throw new AppError('unavailable', { headers: { 'Retry-After': '30' } });
-      return undefined;
+  /** The store failed: warn (at most once a minute), then serve (open) or refuse with 503 (closed). */
+  function storageFailed(error: unknown, at: number): undefined {
+    if (at - warnedAt >= WARN_EVERY_MS) {
+      warnedAt = at;
+      deps.logger.warn(`rate limiting is ${deps.failMode === 'open' ? 'OFF (failing open)' : 'refusing requests (failing closed)'}: its storage failed`, {
+        error: error instanceof Error ? error.message : 'unknown',
+      });
     }
+    // No `cause`: the error page would log it on every request, and the warning above is
+    // already rate-limited (a broken disk must not also flood the error log).
+    if (deps.failMode === 'closed') throw new AppError('unavailable', { headers: { 'Retry-After': '30' } });
+    return undefined;
+  }
+
+  /** Sets the decision's headers on the response to come; throws `rate_limited` when refused. */
+  function apply(c: Context, rule: Rule, decision: Decision, at: number): Decision {
     const headers = rateLimitHeaders(rule, decision, at);
     if (!decision.allowed) {
       const fields: Record<string, string> = {};
@@ -81,12 +80,27 @@ export function createLimiter(deps: LimiterDeps): Limiter {
     return decision;
   }
 
+  // Promise chains rather than async functions: every request on every limited route passes
+  // here, and each await is another turn of the microtask queue.
+  function check(c: Context, rule: Rule, key: string): Promise<Decision | undefined> {
+    const at = now();
+    let consumed: Promise<Decision>;
+    try {
+      consumed = deps.store.consume(key, rule, at);
+    } catch (error) {
+      consumed = Promise.reject(error);
+    }
+    return consumed.then(
+      (decision) => apply(c, rule, decision, at),
+      (error: unknown) => storageFailed(error, at),
+    );
+  }
+
   return {
     check,
     middleware(rule, key) {
-      return async function rateLimited(c, next) {
-        await check(c, rule, key(c));
-        await next();
+      return function rateLimited(c, next) {
+        return check(c, rule, key(c)).then(() => next());
       };
     },
   };

@@ -51,12 +51,21 @@ export function windowReset(index: number, windowSeconds: number): number {
 
 /** Combines per-window outcomes: refused if any window refuses; the figures of the tightest one. */
 export function decide(windows: readonly WindowState[], now: number): Decision {
-  const refusing = windows.filter((w) => !w.allowed);
-  const allowed = refusing.length === 0;
-  // Refused: the latest reset among refusing windows is when a retry can pass them all.
-  const tightest = allowed
-    ? windows.reduce((a, b) => (b.remaining < a.remaining || (b.remaining === a.remaining && b.resetAt > a.resetAt) ? b : a))
-    : refusing.reduce((a, b) => (b.resetAt > a.resetAt ? b : a));
+  let allowed = true;
+  for (const w of windows) if (!w.allowed) allowed = false;
+  // Admitted: the window with the fewest left (the later reset on a tie). Refused: of the
+  // refusing windows, the one that resets last. The first wins a full tie.
+  let tightest = windows[0]!;
+  let found = false;
+  for (const w of windows) {
+    if (allowed) {
+      if (!found || w.remaining < tightest.remaining || (w.remaining === tightest.remaining && w.resetAt > tightest.resetAt)) tightest = w;
+      found = true;
+    } else if (!w.allowed) {
+      if (!found || w.resetAt > tightest.resetAt) tightest = w;
+      found = true;
+    }
+  }
   return {
     allowed,
     remaining: allowed ? tightest.remaining : 0,

@@ -192,7 +192,7 @@ async function checkMe(server, cookie, limited) {
   if ((res.headers.get('ratelimit') !== null) !== limited) throw new Error(`${server.name}: RateLimit header ${limited ? 'missing' : 'present with the limiter off'}`);
 }
 
-export function apiMe({ name = 'api-me', connections = 50, durationS = 4, warmupS = 1.5, rounds = 3, quick = { durationS: 1, warmupS: 0.3, rounds: 1 }, goal = 0.5, limiterGoal = 0.85 } = {}) {
+export function apiMe({ name = 'api-me', connections = 50, durationS = 4, warmupS = 1.5, rounds = 5, quick = { durationS: 1, warmupS: 0.3, rounds: 1 }, goal = 0.5, limiterGoal = 0.85 } = {}) {
   return {
     name,
     description: `GET /api/me signed in, 10,000 revoked tokens, default limit on (file, memory://, limiter out, out at the end of the turn) beside bare GET /healthz: autocannon, ${connections} connections`,
