@@ -14,9 +14,9 @@
  *   read-only folder) rejects every change of the batch and drops this process's in-memory
  *   copy, so nothing unwritten is ever served as if it were stored.
  */
-import { closeSync, fstatSync, openSync, statSync, type BigIntStats } from 'node:fs';
+import { statSync, type BigIntStats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import { errorCode, readWhole, removeOrphanTemps, unavailable, writeAtomically, type WriteFs } from './file-ops.ts';
+import { errorCode, readHeld, removeOrphanTemps, unavailable, writeAtomically, type WriteFs } from './file-ops.ts';
 import { applyMigrations, latestVersion, type Migration } from './migrate.ts';
 import { createQuery, type Connection, type Query } from './query.ts';
 import { StoreUnavailableError, type Database, type SqlJsStatic } from './sqljs.ts';
@@ -83,10 +83,9 @@ export class DatabaseFile {
    * version (the figures' view needs their options), so two answers are never from two
    * versions. Results are shared: they must not be mutated.
    *
-   * `receivedAt` (performance.now() when the request that asks arrived): a stat made after that
-   * answers for it too, so the requests answered together at the end of a turn share one stat.
-   * What another process wrote before such a request was sent, it had finished before the
-   * request arrived, hence before that stat: the next request after a revocation still sees it.
+   * `receivedAt` (performance.now() when the asking request arrived): a stat made after that
+   * answers for it too, so the requests answered together at the end of a turn share one. What
+   * another process wrote before such a request was sent was done before that stat.
    */
   async readMemo<T>(key: string, reader: (q: Query, memo: Memo) => T, receivedAt?: number): Promise<T> {
     await this.ready();
@@ -120,7 +119,8 @@ export class DatabaseFile {
   async #open(): Promise<void> {
     const started = performance.now();
     this.#sql = await this.#options.loadSql();
-    this.#removeOrphans();
+    // Temporary files of writers killed mid-write: useless, and they would fill the disk.
+    removeOrphanTemps(this.#options.file);
     const loaded = this.#current();
     // The first process to see an old (or missing) file migrates it, under the lock.
     if (loaded.behind || loaded.hold === undefined) await this.#enqueue(() => undefined);
@@ -132,7 +132,6 @@ export class DatabaseFile {
     });
   }
 
-  /** The database as the file holds it now, reloaded if another process replaced it. */
   /** The version to read: this process's, when a stat made since `receivedAt` found it current. */
   #current(receivedAt?: number): Loaded {
     const loaded = this.#loaded;
@@ -143,6 +142,7 @@ export class DatabaseFile {
     return current;
   }
 
+  /** The database as the file holds it now, reloaded if another process replaced it. */
   #check(): Loaded {
     // Mid-write the file is the version in memory or the one being renamed in from it: a read
     // that reloaded here would close the connection #persist is about to keep.
@@ -162,15 +162,12 @@ export class DatabaseFile {
     if (loaded !== undefined && loaded.ino === info.ino && loaded.size === info.size && loaded.mtimeNs === info.mtimeNs) {
       return loaded;
     }
-    let fd: number | undefined;
+    let read: ReturnType<typeof readHeld> | undefined;
     try {
-      fd = openSync(this.#options.file, 'r');
-      const held = fstatSync(fd, { bigint: true });
-      const bytes = readWhole(fd, Number(held.size));
-      const heldFd = fd;
-      return this.#replace(this.#fresh(bytes), held, { close: () => closeSync(heldFd) });
+      read = readHeld(this.#options.file);
+      return this.#replace(this.#fresh(read.bytes), read.info, read.hold);
     } catch (error) {
-      if (fd !== undefined) closeSync(fd);
+      read?.hold.close();
       throw unavailable('cannot load the database file', error);
     }
   }
@@ -186,7 +183,7 @@ export class DatabaseFile {
     }
     const query = createQuery(db);
     try {
-      return { query, behind: this.#migrate(query) };
+      return { query, behind: applyMigrations(query, this.#options.migrations) };
     } catch (error) {
       query.close();
       throw new StoreUnavailableError('the database file is damaged or from a newer version', { cause: error });
@@ -206,11 +203,6 @@ export class DatabaseFile {
       memo: new Map(),
     };
     return this.#loaded;
-  }
-
-  /** Applies missing migrations; true if there were any. */
-  #migrate(query: Query): boolean {
-    return applyMigrations(query, this.#options.migrations);
   }
 
   #enqueue<T>(change: (q: Query) => T): Promise<T> {
@@ -249,7 +241,7 @@ export class DatabaseFile {
       const { query } = this.#current();
       query.exec('BEGIN IMMEDIATE');
       // The file may be older than this release: the first writer migrates it, under the lock.
-      this.#migrate(query);
+      applyMigrations(query, this.#options.migrations);
       const outcomes = batch.map((op) => {
         query.exec('SAVEPOINT change');
         try {
@@ -303,10 +295,5 @@ export class DatabaseFile {
     this.#loaded?.query.close();
     this.#loaded?.hold?.close();
     this.#loaded = undefined;
-  }
-
-  /** Temporary files of writers killed mid-write: useless, and they would fill the disk. */
-  #removeOrphans(): void {
-    removeOrphanTemps(this.#options.file);
   }
 }

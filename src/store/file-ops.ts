@@ -1,5 +1,5 @@
 /** Small file-system steps of the database protocol (db-file.ts). */
-import { readSync, readdirSync, unlinkSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, readdirSync, unlinkSync, type BigIntStats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { StoreUnavailableError } from './sqljs.ts';
@@ -13,6 +13,21 @@ export function readWhole(fd: number, size: number): Uint8Array {
     offset += n;
   }
   return offset === bytes.length ? bytes : bytes.subarray(0, offset);
+}
+
+/**
+ * Reads the whole of `file` and keeps it open: while held, its inode cannot be reused by a later
+ * version, so an equal inode number really means the same file.
+ */
+export function readHeld(file: string): { bytes: Uint8Array; info: BigIntStats; hold: { close(): void } } {
+  const fd = openSync(file, 'r');
+  try {
+    const info = fstatSync(fd, { bigint: true });
+    return { bytes: readWhole(fd, Number(info.size)), info, hold: { close: () => closeSync(fd) } };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
 }
 
 /** The file operations of a write, injectable to test a full or read-only disk. */
