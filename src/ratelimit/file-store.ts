@@ -51,8 +51,9 @@ interface Slot {
 
 /** A request whose line is in this turn's batch. */
 interface Waiting {
-  readonly id: string;
   readonly slots: readonly Slot[];
+  /** Its line's place in each slot's batch. */
+  readonly places: readonly number[];
   readonly now: number;
   readonly resolve: (decision: Decision) => void;
   readonly reject: (error: Error) => void;
@@ -75,7 +76,7 @@ export function createFileStore(options: FileStoreOptions): RateLimitStore {
     if (waiting.length === 0) return;
     const batch = waiting;
     waiting = [];
-    const outcomes = new Map<Journal, Map<string, number> | RateLimitStorageError>();
+    const outcomes = new Map<Journal, number[] | RateLimitStorageError>();
     for (const request of batch) {
       for (const { journal } of request.slots) {
         if (outcomes.has(journal)) continue;
@@ -89,9 +90,10 @@ export function createFileStore(options: FileStoreOptions): RateLimitStore {
     for (const request of batch) {
       const windows: WindowState[] = [];
       let failure: RateLimitStorageError | undefined;
-      for (const slot of request.slots) {
+      for (let i = 0; i < request.slots.length; i += 1) {
+        const slot = request.slots[i]!;
         const outcome = outcomes.get(slot.journal)!;
-        const rank = outcome instanceof Map ? outcome.get(request.id) : undefined;
+        const rank = Array.isArray(outcome) ? outcome[request.places[i]!] : undefined;
         if (!rank) {
           failure = outcome instanceof RateLimitStorageError ? outcome : new RateLimitStorageError('the rate-limit journal lost a record');
           break;
@@ -188,8 +190,8 @@ export function createFileStore(options: FileStoreOptions): RateLimitStore {
       }
       sequence += 1;
       const id = `${tag}${sequence.toString(36)}`;
-      for (const s of slots) s.journal.enqueue(id, recordKey);
-      const answer = new Promise<Decision>((resolve, reject) => waiting.push({ id, slots, now, resolve, reject }));
+      const places = slots.map((s) => s.journal.enqueue(id, recordKey));
+      const answer = new Promise<Decision>((resolve, reject) => waiting.push({ slots, places, now, resolve, reject }));
       if (waiting.length >= MAX_BATCH) commit();
       else if (!scheduled) {
         scheduled = true;

@@ -20,6 +20,14 @@ const CHUNK = 64 * 1024;
 // and a fresh 64 KiB per request was a measurable share of the limiter's cost.
 const READ_BUFFER = Buffer.allocUnsafe(CHUNK);
 
+/** One turn's lines for a journal: their text as written, ids and keys in order, and ranks once read. */
+interface Batch {
+  readonly text: string;
+  readonly ids: readonly string[];
+  readonly keys: readonly string[];
+  readonly ranks: number[];
+}
+
 export class Journal {
   readonly #fs: JournalFs;
   readonly #fd: number;
@@ -28,11 +36,11 @@ export class Journal {
   readonly #decoder = new StringDecoder('utf8');
   /** Every key's lines read so far, from every process. */
   readonly counts = new Map<string, number>();
-  /** This turn's lines, not yet written, and how many of them each key has. */
+  /** This turn's lines, not yet written (their text, ids and keys), and how many each key has. */
   #batch = '';
+  #ids: string[] = [];
+  #keys: string[] = [];
   readonly queued = new Map<string, number>();
-  /** The ids of the batch's lines → their rank once read (0 until then). */
-  #ranks = new Map<string, number>();
 
   constructor(fsImpl: JournalFs, file: string) {
     this.#fs = fsImpl;
@@ -52,35 +60,40 @@ export class Journal {
     return (this.counts.get(key) ?? 0) + (this.queued.get(key) ?? 0);
   }
 
-  enqueue(id: string, key: string): void {
+  /** Queues a line for this turn's append; returns its place in the batch. */
+  enqueue(id: string, key: string): number {
     this.#batch += `${id} ${key}\n`;
     this.queued.set(key, (this.queued.get(key) ?? 0) + 1);
-    this.#ranks.set(id, 0);
+    this.#keys.push(key);
+    return this.#ids.push(id) - 1;
   }
 
   /**
-   * Appends the batch in one write, then reads up to its last line: the ranks of its lines by
-   * id. Throws (a storage error) when the write fails or comes up short.
+   * Appends the batch in one write, then reads up to its last line: the rank of each of its
+   * lines, by place in the batch (0: not found). Throws (a storage error) when the write fails
+   * or comes up short.
    */
-  commit(maxFileBytes: number, tag: string): Map<string, number> {
+  commit(maxFileBytes: number, tag: string): number[] {
+    const batch: Batch = { text: this.#batch, ids: this.#ids, keys: this.#keys, ranks: new Array<number>(this.#ids.length).fill(0) };
+    this.#batch = '';
+    this.#ids = [];
+    this.#keys = [];
+    this.queued.clear();
+    if (this.#offset > maxFileBytes) throw new RateLimitStorageError('a rate-limit journal reached its size cap');
     // The leading newline ends any torn line left before it (a short write on a full disk), so
     // that fragment cannot swallow the first record; readers skip the empty lines.
-    const bytes = Buffer.from(`\n${this.#batch}`);
-    const ranks = this.#ranks;
-    this.#batch = '';
-    this.queued.clear();
-    this.#ranks = new Map();
-    if (this.#offset > maxFileBytes) throw new RateLimitStorageError('a rate-limit journal reached its size cap');
+    const bytes = Buffer.from(`\n${batch.text}`);
     const written = this.#fs.writeSync(this.#fd, bytes);
     if (written !== bytes.length) throw new RateLimitStorageError('short write to the rate-limit journal (disk full?)');
-    this.#read(ranks, tag);
-    return ranks;
+    this.#read(batch, tag);
+    return batch.ranks;
   }
 
-  /** Reads new lines; with ids to rank, stops once every one of them is read. */
-  #read(ranks: Map<string, number>, tag: string): void {
+  /** Reads new lines (every process's), counting them, until each line of `batch` is ranked. */
+  #read(batch: Batch, tag: string): void {
     const buffer = READ_BUFFER;
-    let missing = ranks.size;
+    let missing = batch.ids.length;
+    let places: Map<string, number> | undefined; // id → place, made only when lines are parsed one by one
     while (missing > 0) {
       const n = this.#fs.readSync(this.#fd, buffer, 0, CHUNK, this.#offset);
       if (n === 0) return;
@@ -88,6 +101,19 @@ export class Journal {
       const text = this.#pending + this.#decoder.write(buffer.subarray(0, n));
       let start = 0;
       for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
+        if (missing === batch.ids.length && text.startsWith(batch.text, start)) {
+          // The whole batch as its one write put it: counted and ranked from what was queued,
+          // exactly as parsing each line would, without parsing them.
+          for (let i = 0; i < batch.keys.length; i += 1) {
+            const key = batch.keys[i]!;
+            const count = (this.counts.get(key) ?? 0) + 1;
+            this.counts.set(key, count);
+            batch.ranks[i] = count;
+          }
+          missing = 0;
+          start += batch.text.length;
+          continue;
+        }
         const space = text.indexOf(' ', start);
         if (space !== -1 && space < end) {
           const key = text.slice(space + 1, end);
@@ -95,9 +121,10 @@ export class Journal {
           this.counts.set(key, count);
           // Ids are unique to this process and request; only this process's lines can be ours.
           if (missing > 0 && text.startsWith(tag, start)) {
-            const id = text.slice(start, space);
-            if (ranks.get(id) === 0) {
-              ranks.set(id, count);
+            places ??= new Map(batch.ids.map((id, i) => [id, i]));
+            const place = places.get(text.slice(start, space));
+            if (place !== undefined && batch.ranks[place] === 0) {
+              batch.ranks[place] = count;
               missing -= 1;
             }
           }

@@ -268,6 +268,21 @@ describe('file store group commit: the requests of one turn share one append and
     );
   });
 
+  test('a turn whose lines outgrow one 64 KiB read: ranked line by line across the reads, exactly', async (t) => {
+    const dir = tempDir(t);
+    const a = createFileStore({ dir });
+    const b = createFileStore({ dir }); // another process: its lines come first in a's reads
+    t.after(() => (a.close(), b.close()));
+    const many = rule('r', '2000/minute');
+    const key = `k${'x'.repeat(200)}`; // ~230 bytes a line: 512 lines are ~115 KiB
+    const first = await Promise.all(Array.from({ length: 100 }, () => b.consume(key, many, T0)));
+    const decided = await Promise.all(Array.from({ length: 600 }, () => a.consume(key, many, T0)));
+    assert.deepEqual(first.map((d) => d.remaining), Array.from({ length: 100 }, (_, i) => 1999 - i));
+    assert.deepEqual(decided.map((d) => d.remaining), Array.from({ length: 600 }, (_, i) => 1899 - i));
+    assert.equal(journalLines(dir, T0).length, 700);
+    assert.equal((await b.consume(key, many, T0)).remaining, 1999 - 700, 'the other process counts them all too');
+  });
+
   test('close() writes and answers the requests still waiting', async (t) => {
     const dir = tempDir(t);
     const store = createFileStore({ dir });
