@@ -54,7 +54,8 @@ export function decide(windows: readonly WindowState[], now: number): Decision {
   let allowed = true;
   for (const w of windows) if (!w.allowed) allowed = false;
   // Admitted: the window with the fewest left (the later reset on a tie). Refused: of the
-  // refusing windows, the one that resets last. The first wins a full tie.
+  // refusing windows, the one that resets last, when a retry can pass them all. The first
+  // wins a full tie.
   let tightest = windows[0]!;
   let found = false;
   for (const w of windows) {
