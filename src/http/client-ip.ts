@@ -36,13 +36,13 @@ function lastForwardedFor(c: Context): string | undefined {
   const header = c.req.header('X-Forwarded-For');
   if (header === undefined) return undefined;
   let end = header.length;
-  for (;;) {
+  while (end > 0) {
     const comma = header.lastIndexOf(',', end - 1);
     const entry = header.slice(comma + 1, end).trim();
     if (entry !== '') return entry;
-    if (comma === -1) return undefined;
-    end = comma;
+    end = comma; // -1 (no comma left) or 0 (a leading comma) ends it
   }
+  return undefined;
 }
 
 /**

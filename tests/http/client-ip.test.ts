@@ -26,7 +26,10 @@ describe('client address', () => {
     assert.equal(passenger(context('1.2.3.4, 10.0.0.1,203.0.113.7')), '203.0.113.7');
     assert.equal(passenger(context('1.2.3.4, 203.0.113.7 ,  ')), '203.0.113.7', 'empty trailing entries are skipped');
     assert.equal(passenger(context(undefined, '198.51.100.2')), '198.51.100.2', 'no header: the socket peer');
-    assert.equal(passenger(context(' , ', '198.51.100.2')), '198.51.100.2', 'only empty entries: the socket peer');
+    for (const empty of ['', ',', ',,', ' , ', ', ,', '\t,']) {
+      assert.equal(passenger(context(empty, '198.51.100.2')), '198.51.100.2', `only empty entries (${JSON.stringify(empty)}): the socket peer`);
+    }
+    assert.equal(passenger(context(',203.0.113.7,')), '203.0.113.7');
     assert.equal(passenger(context('1.2.3.4, not-an-address')), 'unknown', 'a last entry that is no address is not replaced by an earlier one');
   });
 
