@@ -3,9 +3,22 @@
  * injected: no test sleeps. Windows are fixed and epoch-aligned.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { describe, test } from 'node:test';
 import { parseRate } from '../../src/config/index.ts';
+import type { JournalFs } from '../../src/ratelimit/file-store.ts';
 import type { RateLimitStore, Rule } from '../../src/ratelimit/store.ts';
+
+/** The file store's real file operations, for tests that wrap some of them. */
+export const REAL_JOURNAL_FS: JournalFs = {
+  openSync: fs.openSync,
+  writeSync: fs.writeSync,
+  readSync: fs.readSync,
+  closeSync: fs.closeSync,
+  unlinkSync: fs.unlinkSync,
+  readdirSync: fs.readdirSync,
+  mkdirSync: fs.mkdirSync,
+};
 
 export function rule(name: string, text: string): Rule {
   const parsed = parseRate(text);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { addressKey } from '../../src/ratelimit/limiter.ts';
 import { createFileStore, type JournalFs } from '../../src/ratelimit/file-store.ts';
-import { T0, rule } from './contract.ts';
+import { REAL_JOURNAL_FS, T0, rule } from './contract.ts';
 
 const MB = 1024 * 1024;
 
@@ -96,6 +96,7 @@ describe('file store on disk', () => {
     const open = new Set<number>();
     let peak = 0;
     const counting: JournalFs = {
+      ...REAL_JOURNAL_FS,
       openSync: ((...args: Parameters<typeof fs.openSync>) => {
         const fd = fs.openSync(...args);
         open.add(fd);
@@ -106,11 +107,6 @@ describe('file store on disk', () => {
         open.delete(fd);
         fs.closeSync(fd);
       },
-      writeSync: fs.writeSync,
-      readSync: fs.readSync,
-      unlinkSync: fs.unlinkSync,
-      readdirSync: fs.readdirSync,
-      mkdirSync: fs.mkdirSync,
     };
     const store = createFileStore({ dir, fs: counting });
     const r = rule('r', '5/minute;50/hour');
@@ -159,8 +155,7 @@ function counted(): { fs: JournalFs; writes: number[]; reads: () => number } {
     writes,
     reads: () => reads,
     fs: {
-      openSync: fs.openSync,
-      closeSync: fs.closeSync,
+      ...REAL_JOURNAL_FS,
       writeSync: ((fd: number, buffer: Uint8Array) => {
         writes.push(buffer.toString().split('\n').filter((line) => line !== '').length);
         return fs.writeSync(fd, buffer);
@@ -169,9 +164,6 @@ function counted(): { fs: JournalFs; writes: number[]; reads: () => number } {
         reads += 1;
         return fs.readSync(...args);
       }) as typeof fs.readSync,
-      unlinkSync: fs.unlinkSync,
-      readdirSync: fs.readdirSync,
-      mkdirSync: fs.mkdirSync,
     },
   };
 }
@@ -237,7 +229,7 @@ describe('file store group commit: the requests of one turn share one append and
     const store = createFileStore({
       dir,
       fs: {
-        ...counted().fs,
+        ...REAL_JOURNAL_FS,
         writeSync: ((fd: number, buffer: Uint8Array) => {
           if (failing) throw Object.assign(new Error('ENOSPC: simulated'), { code: 'ENOSPC' });
           return fs.writeSync(fd, buffer);

@@ -12,18 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { createFileStore, RateLimitStorageError, type JournalFs } from '../../src/ratelimit/file-store.ts';
-import { T0, rule } from './contract.ts';
+import { REAL_JOURNAL_FS, T0, rule } from './contract.ts';
 import { GOOD, T, cheapUser, from, limitedApp, signIn } from './limits-app.ts';
-
-const real: JournalFs = {
-  openSync: fs.openSync,
-  writeSync: fs.writeSync,
-  readSync: fs.readSync,
-  closeSync: fs.closeSync,
-  unlinkSync: fs.unlinkSync,
-  readdirSync: fs.readdirSync,
-  mkdirSync: fs.mkdirSync,
-};
 
 const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: simulated`), { code });
 
@@ -48,7 +38,7 @@ function disk(): { state: Disk; fs: JournalFs } {
     return fs.writeSync(fd, buffer);
   };
   const fake: JournalFs = {
-    ...real,
+    ...REAL_JOURNAL_FS,
     openSync: ((...args: Parameters<typeof fs.openSync>) => {
       if (state.openFails !== undefined) throw errno(state.openFails);
       return fs.openSync(...args);
