@@ -8,7 +8,7 @@ import type { Decision, Rule } from './store.ts';
 const UNIT_NAMES: Readonly<Record<number, string>> = { 1: 'second', 60: 'minute', 3600: 'hour', 86_400: 'day' };
 
 /** The first (shortest) window carries the rule's name; the others add their length, e.g. `login-day`. */
-export function policyNames(rule: Rule): string[] {
+function policyNames(rule: Rule): string[] {
   return rule.windows.map((w, i) => (i === 0 ? rule.name : `${rule.name}-${UNIT_NAMES[w.windowSeconds] ?? `${w.windowSeconds}s`}`));
 }
 
@@ -30,10 +30,8 @@ function describe(rule: Rule): Described {
   return known;
 }
 
-/** Header names and values, alternating: `[name, value, name, value, …]`. */
-export type HeaderPairs = string[];
-
-export function rateLimitHeaders(rule: Rule, decision: Decision, now: number): HeaderPairs {
+/** The headers for `decision`, names and values alternating: `[name, value, name, value, …]`. */
+export function rateLimitHeaders(rule: Rule, decision: Decision, now: number): string[] {
   const { quoted, policy } = describe(rule);
   const windows = decision.windows;
   let current = '';

@@ -41,7 +41,6 @@ export interface Loaded {
   readonly memo: Map<string, unknown>;
 }
 
-
 export interface PendingWrite {
   readonly change: (q: Query) => unknown;
   readonly resolve: (value: unknown) => void;
