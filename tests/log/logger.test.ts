@@ -1,18 +1,25 @@
 /**
- * The logger: one line per event, written once per turn of the event loop (or when its buffer
- * fills, or on flush()), in UTF-8, never split across lines by what it is given.
+ * The logger: one line per event, written once per turn of the event loop (or, with a hold, for
+ * routine lines, once the hold is over), when its buffer fills, or on flush(); in UTF-8, never
+ * split across lines by what it is given.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { createLogger, createMemoryLogger } from '../../src/log/index.ts';
+import { ROOT } from '../helpers/process.ts';
 
 const T = Date.UTC(2026, 10, 27, 7, 30, 0, 123);
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function recording(maxBuffer?: number) {
+function recording(maxBuffer?: number, holdMs?: number) {
   const chunks: Buffer[] = [];
   let clock = T;
-  const logger = createLogger({ write: (chunk) => chunks.push(Buffer.from(chunk)) }, { now: () => clock, ...(maxBuffer === undefined ? {} : { maxBuffer }) });
+  const logger = createLogger(
+    { write: (chunk) => chunks.push(Buffer.from(chunk)) },
+    { now: () => clock, ...(maxBuffer === undefined ? {} : { maxBuffer }), ...(holdMs === undefined ? {} : { holdMs }) },
+  );
   return {
     logger,
     chunks,
@@ -63,6 +70,49 @@ describe('logger', () => {
     assert.ok(chunks.length > 2, `the 256-byte buffer was written when full (${chunks.length} writes)`);
     for (const chunk of chunks) assert.equal(chunk.toString('utf8').at(-1), '\n', 'every write ends at a line end');
     assert.equal(text(), `${lines.join('\n')}\n`);
+  });
+
+  test('holdMs: routine lines of several turns share one write, made once the hold is over', async () => {
+    const { logger, chunks, text } = recording(undefined, 50);
+    logger.access('GET /healthz 200 0.1ms id=a-1');
+    await nextTurn();
+    logger.info('imported', { rows: 3 });
+    await nextTurn();
+    assert.equal(chunks.length, 0, 'nothing written at the end of either turn');
+    await sleep(120);
+    assert.equal(chunks.length, 1, 'one write for both');
+    assert.equal(text(), '2026-11-27T07:30:00.123Z INFO GET /healthz 200 0.1ms id=a-1\n2026-11-27T07:30:00.123Z INFO imported rows=3\n');
+    logger.access('GET / 200 0.2ms id=a-2');
+    await sleep(120);
+    assert.equal(chunks.length, 2, 'a later line starts a new hold');
+  });
+
+  test('holdMs: a warning or an error is written at the end of its turn, with the lines that waited', async () => {
+    for (const level of ['warn', 'error'] as const) {
+      const { logger, chunks, text } = recording(undefined, 60_000);
+      logger.access('GET /healthz 200 0.1ms id=a-1');
+      await nextTurn();
+      assert.equal(chunks.length, 0);
+      logger[level]('disk full');
+      await nextTurn();
+      assert.equal(chunks.length, 1, level);
+      assert.equal(text(), `2026-11-27T07:30:00.123Z INFO GET /healthz 200 0.1ms id=a-1\n2026-11-27T07:30:00.123Z ${level.toUpperCase()} disk full\n`);
+    }
+  });
+
+  test('holdMs: the hold does not keep a process alive, and a flush on exit writes what waited', async () => {
+    // As server.ts does: a long hold, process.on('exit', flush); the process then has nothing left to do.
+    const script = [
+      "const { createLogger } = require('./src/log/index.ts');",
+      'const logger = createLogger(process.stdout, { holdMs: 60000 });',
+      "process.on('exit', () => logger.flush());",
+      "logger.access('GET /last 200 0.1ms id=z-9');",
+    ].join('\n');
+    const started = Date.now();
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(child.status, 0, child.stderr);
+    assert.match(child.stdout, /^\S+ INFO GET \/last 200 0\.1ms id=z-9\n$/);
+    assert.ok(Date.now() - started < 20_000, `exited after ${Date.now() - started} ms, not after the hold`);
   });
 
   test('a message or field cannot start a line of its own (log injection)', () => {

@@ -95,6 +95,20 @@ describe('standalone process', () => {
     assert.deepEqual(body.failing.map((f) => f.part).sort(), ['data_dir', 'database', 'figures']);
   });
 
+  test("a request's access line reaches stdout within a second while the app runs on; the last ones before a stop too", async (t) => {
+    const app = spawnApp({ cwd: release.dir, env: { SECRET_KEY: SECRET, DATA_DIR: freshDataDir('log') } });
+    t.after(() => app.stop());
+    const base = await app.url();
+    const id = (await fetch(`${base}/healthz`)).headers.get('x-request-id') ?? 'missing';
+    const line = await app.waitFor(new RegExp(` id=${id}$`), 1000);
+    assert.match(line, /^\S+Z INFO GET \/healthz 200 \d+\.\dms id=/);
+    assert.equal(app.child.exitCode, null, 'still running');
+    // Answered just before SIGTERM: held lines are written on the way out.
+    const last = (await fetch(`${base}/healthz`)).headers.get('x-request-id') ?? 'missing';
+    assert.equal(await app.stop(), 0);
+    assert.ok(app.lines.some((l) => l.endsWith(` id=${last}`)), `no access line for ${last}`);
+  });
+
   test('SIGTERM and SIGINT stop it cleanly, with idle keep-alive connections open', async () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const app = spawnApp({ cwd: release.dir, env: { SECRET_KEY: SECRET, DATA_DIR: freshDataDir('stop') } });
