@@ -23,20 +23,27 @@ export interface HeaderSet {
   readonly flat: readonly string[];
   /** The lower-case name of each pair of `flat`, to notice a handler that sets one itself. */
   readonly lower: readonly string[];
+  /** Everything the frame adds when the handler sets none of it: `flat`, the request id (at `idAt`, to fill in), `Cache-Control: no-store`. */
+  readonly all: readonly string[];
+  readonly idAt: number;
 }
 
 /** The fixed headers, computed once per app: for pages, and for every other answer. */
 export interface FixedHeaders {
   readonly document: HeaderSet;
   readonly resource: HeaderSet;
+  /** The lower-case names of every header the frame may add but the rate limits. */
+  readonly names: ReadonlySet<string>;
 }
 
 export function fixedHeaders(headers: SecurityHeaders): FixedHeaders {
-  const set = (pairs: HeaderPairs): HeaderSet => ({
-    flat: pairs.flatMap(([name, value]) => [name, value]),
-    lower: pairs.map(([name]) => name.toLowerCase()),
-  });
-  return { document: set(headers.document), resource: set(headers.resource) };
+  const set = (pairs: HeaderPairs): HeaderSet => {
+    const flat = pairs.flatMap(([name, value]) => [name, value]);
+    return { flat, lower: pairs.map(([name]) => name.toLowerCase()), all: [...flat, 'X-Request-Id', '', 'Cache-Control', 'no-store'], idAt: flat.length + 1 };
+  };
+  const document = set(headers.document);
+  const resource = set(headers.resource);
+  return { document, resource, names: new Set([...document.lower, ...resource.lower, 'x-request-id', 'cache-control']) };
 }
 
 type HeaderList = Array<string | number | readonly string[]>;
@@ -70,6 +77,13 @@ export class FramedResponse<Request extends IncomingMessage = IncomingMessage> e
     const message = typeof messageOrHeaders === 'string' ? messageOrHeaders : undefined;
     const given = typeof messageOrHeaders === 'string' ? maybeHeaders : messageOrHeaders;
     if (sets === undefined) return message === undefined ? super.writeHead(statusCode, given) : super.writeHead(statusCode, message, given);
+
+    // The common case, on every cheap answer: the handler gave an object naming none of the
+    // frame's headers (a Content-Type, perhaps a length) and nothing was added on the way.
+    if (this.#added === undefined && !Array.isArray(given) && this.getHeaderNames().length === 0) {
+      const list = plainList(sets, this.#requestId, given);
+      if (list !== undefined) return message === undefined ? super.writeHead(statusCode, list) : super.writeHead(statusCode, message, list);
+    }
 
     // The handler's headers, flattened, with their lower-case names beside them.
     const own: HeaderList = [];
@@ -116,6 +130,32 @@ export function framingHeaders(
   if (!taken('cache-control')) list.push('Cache-Control', 'no-store');
   if (added !== undefined) {
     for (const name in added) if (!taken(name.toLowerCase())) list.push(name, added[name]!);
+  }
+  return list;
+}
+
+/**
+ * The whole list for a handler's headers given as an object, when they name none of the frame's
+ * headers: the prepared list of the right set, the id filled in, the handler's headers after it.
+ * Undefined when they do (the general path then works out who wins).
+ */
+function plainList(sets: FixedHeaders, requestId: string, given: OutgoingHttpHeaders | undefined): OutgoingHttpHeader[] | undefined {
+  let type: string | undefined;
+  if (given !== undefined && given !== null) {
+    for (const name in given) {
+      const lower = name.toLowerCase();
+      if (lower === 'content-type') type = String(given[name]);
+      else if (sets.names.has(lower)) return undefined;
+    }
+  }
+  const set = isDocumentType(type) ? sets.document : sets.resource;
+  const list: OutgoingHttpHeader[] = set.all.slice();
+  list[set.idAt] = requestId;
+  if (given !== undefined && given !== null) {
+    for (const name in given) {
+      const value = given[name];
+      if (value !== undefined) list.push(name, value);
+    }
   }
   return list;
 }

@@ -110,6 +110,18 @@ describe('FramedResponse', () => {
     });
   });
 
+  test('a header of the other set, or a request id, given by the handler is sent once, as given', async (t) => {
+    const port = await listen(t, (req, res) => {
+      res.frame(FIXED, 'req-9');
+      if (req.url === '/coop') res.writeHead(200, { 'content-type': 'application/json', 'cross-origin-opener-policy': 'unsafe-none' }).end('{}');
+      else res.writeHead(200, { 'X-REQUEST-ID': 'upstream-1' }).end();
+    });
+    const coop = await get(port, '/coop');
+    assertOnce(coop, { 'Cross-Origin-Opener-Policy': 'unsafe-none', 'Content-Security-Policy': "default-src 'none'", 'X-Request-Id': 'req-9' });
+    const id = await get(port, '/id');
+    assertOnce(id, { 'X-Request-Id': 'upstream-1', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+  });
+
   test('several Set-Cookie values stay separate headers; a status message is kept', async (t) => {
     const port = await listen(t, (_req, res) => {
       res.frame(FIXED, 'req-3');
