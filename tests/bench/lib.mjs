@@ -259,16 +259,16 @@ function describeExit(exit) {
  * Runs autocannon against one server and keeps every response's latency for exact percentiles.
  * @param {{ url: string, connections?: number, pipelining?: number, durationS: number,
  *           method?: string, headers?: Record<string,string>, body?: string,
- *           expectStatus?: number }} options
+ *           expectStatus?: number, rate?: number }} options  `rate`: requests per second in all (autocannon's overallRate); as fast as it can without
  */
 export async function load(options) {
-  const { url, connections = 50, pipelining = 1, durationS, method = 'GET', headers = {}, body, expectStatus = 200 } = options;
+  const { url, connections = 50, pipelining = 1, durationS, method = 'GET', headers = {}, body, expectStatus = 200, rate } = options;
   let latencies = new Float64Array(1 << 16);
   let count = 0;
   let unexpected = 0;
   const statuses = {};
 
-  const instance = autocannon({ url, connections, pipelining, duration: durationS, method, headers, body, timeout: 10 });
+  const instance = autocannon({ url, connections, pipelining, duration: durationS, method, headers, body, timeout: 10, ...(rate === undefined ? {} : { overallRate: rate }) });
   instance.on('response', (_client, status, _bytes, ms) => {
     if (count === latencies.length) {
       const grown = new Float64Array(latencies.length * 2);

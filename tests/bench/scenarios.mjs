@@ -92,10 +92,11 @@ export function httpLoad({
   quick = { durationS: 1, warmupS: 0.3, rounds: 1 },
   goalRatio,
   appEnv = {},
+  rate,
 }) {
   return {
     name,
-    description: `${title}: autocannon, ${connections} connections, pipelining ${pipelining}`,
+    description: `${title}: autocannon, ${connections} connections, pipelining ${pipelining}${rate === undefined ? '' : `, ${rate.toLocaleString('en-US')} req/s in all`}`,
     async run(ctx) {
       const plan = ctx.quick ? { durationS, warmupS, rounds, ...quick } : { durationS, warmupS, rounds };
       const sides = bareRequest === null ? ['app'] : ['app', 'bare'];
@@ -110,7 +111,7 @@ export function httpLoad({
         }
         const hit = (side, seconds) => {
           const { path, ...rest } = requests[side];
-          return load({ url: servers[side].url(path), connections, pipelining, durationS: seconds, ...rest });
+          return load({ url: servers[side].url(path), connections, pipelining, durationS: seconds, rate, ...rest });
         };
         for (const side of sides) await hit(side, plan.warmupS);
 
@@ -138,6 +139,8 @@ export function httpLoad({
           app: pick('app', 'rps'),
           bare: pick('bare', 'rps'),
           goal: goalRatio === undefined ? undefined : { op: '>=', ratio: goalRatio },
+          // At a fixed rate both sides serve the same; what differs is the CPU it takes.
+          noRatio: rate !== undefined,
           warning,
         },
         { metric: 'server CPU per request', unit: 'µs', app: pick('app', 'cpuUsPerRequest'), bare: pick('bare', 'cpuUsPerRequest') },
@@ -222,6 +225,18 @@ export const scenarios = [
     warmupS: 1.5,
     rounds: 5,
     goalRatio: 0.85,
+  }),
+  // The usual day of a members' dashboard: far below saturation, most requests alone in their
+  // turn of the event loop, so per-turn costs (a log write, a timer) land on each request.
+  httpLoad({
+    name: 'healthz-steady',
+    title: 'GET /healthz at a steady rate',
+    request: { path: '/healthz' },
+    connections: 10,
+    rate: 5000,
+    durationS: 4,
+    warmupS: 1,
+    rounds: 5,
   }),
   amplification({ name: 'amplification', spins: [5, 10, 20] }),
   // Rate limiting and signed-in requests (tests/bench/limits.mjs).
