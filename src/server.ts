@@ -50,8 +50,8 @@ const SHUTDOWN_GRACE_MS = 10_000;
 const LOG_HOLD_MS = 100;
 
 export function start(options: StartOptions): Running | undefined {
-  // Routine lines wait up to LOG_HOLD_MS to share a write (one per request was a measurable
-  // share of a cheap request's cost); whatever waits is written when the process exits.
+  // Routine lines wait up to LOG_HOLD_MS to share a write (at low load nearly every request is
+  // alone in its turn, and a write each is a system call each); what waits is written on exit.
   const logger = createLogger(process.stdout, { holdMs: LOG_HOLD_MS });
   process.on('exit', () => logger.flush());
   const underPassenger = typeof PhusionPassenger !== 'undefined';

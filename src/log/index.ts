@@ -48,7 +48,8 @@ const MAX_BYTES_PER_UNIT = 3;
 export function createLogger(sink: Sink, options: LoggerOptions = {}): Logger {
   const now = options.now ?? Date.now;
   // Lines are joined into one string as they come (V8 links strings rather than copying them)
-  // and encoded once per write: a third cheaper per line than encoding each into a buffer.
+  // and encoded once per write: about a quarter cheaper per line than encoding each into a
+  // buffer (micro-benchmark: 238 ns against 330 for an access line, building it included).
   // Counted in UTF-16 units, at most three bytes each, so a write never exceeds maxBuffer.
   const maxUnits = Math.floor(Math.max(options.maxBuffer ?? 64 * 1024, 0) / MAX_BYTES_PER_UNIT);
   let pending = '';
