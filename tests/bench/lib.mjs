@@ -259,7 +259,8 @@ function describeExit(exit) {
  * Runs autocannon against one server and keeps every response's latency for exact percentiles.
  * @param {{ url: string, connections?: number, pipelining?: number, durationS: number,
  *           method?: string, headers?: Record<string,string>, body?: string,
- *           expectStatus?: number, rate?: number }} options  `rate`: requests per second in all (autocannon's overallRate); as fast as it can without
+ *           expectStatus?: number, rate?: number }} options
+ * `rate`: requests per second in all (autocannon's overallRate); without it, as fast as the server answers.
  */
 export async function load(options) {
   const { url, connections = 50, pipelining = 1, durationS, method = 'GET', headers = {}, body, expectStatus = 200, rate } = options;

@@ -73,17 +73,17 @@ describe('logger', () => {
   });
 
   test('holdMs: routine lines of several turns share one write, made once the hold is over', async () => {
-    const { logger, chunks, text } = recording(undefined, 50);
+    const { logger, chunks, text } = recording(undefined, 200);
     logger.access('GET /healthz 200 0.1ms id=a-1');
     await nextTurn();
     logger.info('imported', { rows: 3 });
     await nextTurn();
     assert.equal(chunks.length, 0, 'nothing written at the end of either turn');
-    await sleep(120);
+    await sleep(400);
     assert.equal(chunks.length, 1, 'one write for both');
     assert.equal(text(), '2026-11-27T07:30:00.123Z INFO GET /healthz 200 0.1ms id=a-1\n2026-11-27T07:30:00.123Z INFO imported rows=3\n');
     logger.access('GET / 200 0.2ms id=a-2');
-    await sleep(120);
+    await sleep(400);
     assert.equal(chunks.length, 2, 'a later line starts a new hold');
   });
 
