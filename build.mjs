@@ -24,12 +24,12 @@ export async function buildAll({ quiet = false } = {}) {
 
   const server = await build({
     // report.cjs (pdf-lib, fontkit) is required on the first PDF only, to keep start-up light.
-    // import-worker.cjs is the CSV import's child process (src/reports/import-process.ts).
+    // import-worker.cjs is the CSV import's child process (src/figures/import-process.ts).
     entryPoints: {
       server: path.join(root, 'src/server.ts'),
       cli: path.join(root, 'src/cli.ts'),
-      report: path.join(root, 'src/reports/pdf/report.ts'),
-      'import-worker': path.join(root, 'src/reports/import-worker.ts'),
+      report: path.join(root, 'src/reports/report.ts'),
+      'import-worker': path.join(root, 'src/figures/import-worker.ts'),
     },
     ...SERVER_BUNDLE,
     outdir: dist,
@@ -88,7 +88,7 @@ export async function buildAll({ quiet = false } = {}) {
 export const withoutBrotli = {
   name: 'without-brotli',
   setup(b) {
-    b.onResolve({ filter: /^brotli(\/.*)?$/ }, () => ({ path: path.join(root, 'src/reports/pdf/brotli-stub.ts') }));
+    b.onResolve({ filter: /^brotli(\/.*)?$/ }, () => ({ path: path.join(root, 'src/reports/brotli-stub.ts') }));
   },
 };
 

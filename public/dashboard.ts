@@ -2,7 +2,7 @@
 // the JSON API (through lib/api.ts: CSRF, one shared silent refresh), and draws cards, charts
 // and the table. Every change of filter, sort or page is a new history entry, so back and
 // forward walk through views and a reload shows the same one.
-import type { FiguresView, SortColumn, TablePage } from '../src/reports/types.ts';
+import type { FiguresView, SortColumn, TablePage } from '../src/figures/types.ts';
 import { ApiFailure, getJson } from './lib/api.ts';
 import { renderCards } from './lib/cards.ts';
 import { renderCharts } from './lib/charts.ts';

@@ -12,9 +12,9 @@ import { createInterface } from 'node:readline';
 import { figuresCommand, FIGURES_USAGE } from './cli/figures.ts';
 import { usersCommand, USAGE } from './cli/users.ts';
 import { createLogger } from './log/index.ts';
-import { openFigures } from './reports/open.ts';
+import { openFigures } from './figures/open.ts';
 import { openStore } from './store/open.ts';
-import { createSqlJsLoader } from './store/sqljs.ts';
+import { createSqlJsLoader } from './db/sqljs.ts';
 
 const appRoot = path.resolve(__dirname, '..');
 

@@ -9,9 +9,9 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { parseConfig, type Config } from './config/index.ts';
-import { createApp } from './http/app.ts';
+import { createApp } from './app.ts';
 import { createFileAssets, type AssetStore } from './http/assets.ts';
-import type { HealthCheck } from './http/health.ts';
+import type { HealthCheck } from './health/index.ts';
 import { createRequestIds } from './http/request-id.ts';
 import { serveConfigurationError } from './http/config-error.ts';
 import { createClientAddress } from './http/client-ip.ts';
@@ -22,12 +22,12 @@ import { TokenService } from './auth/tokens.ts';
 import { bootstrapAdmin } from './auth/bootstrap.ts';
 import { createDeviceCookies } from './auth/device.ts';
 import { openStore } from './store/open.ts';
-import { createSqlJsLoader } from './store/sqljs.ts';
+import { createSqlJsLoader } from './db/sqljs.ts';
 import { createFontLoader, FONT_FILES } from './reports/font.ts';
-import { openFigures } from './reports/open.ts';
-import { createProcessImporter } from './reports/import-process.ts';
-import { seedIfEmpty } from './reports/seed.ts';
-import type { ReportInput } from './reports/pdf/report.ts';
+import { openFigures } from './figures/open.ts';
+import { createProcessImporter } from './figures/import-process.ts';
+import { seedIfEmpty } from './figures/seed.ts';
+import type { ReportInput } from './reports/report.ts';
 import { createFileStore } from './ratelimit/file-store.ts';
 import { createLimiter } from './ratelimit/limiter.ts';
 import { createMemoryStore } from './ratelimit/memory-store.ts';
@@ -196,10 +196,10 @@ function gracefulShutdown(server: Server, logger: Logger, underPassenger: boolea
  */
 function createReportRenderer(): (input: ReportInput) => Promise<Uint8Array> {
   const fonts = createFontLoader(path.join(__dirname, 'fonts'));
-  let pdf: typeof import('./reports/pdf/report.ts') | undefined;
+  let pdf: typeof import('./reports/report.ts') | undefined;
   return async (input) => {
     // A path only known at run time: esbuild leaves this require alone.
-    pdf ??= require(path.join(__dirname, 'report.cjs')) as typeof import('./reports/pdf/report.ts');
+    pdf ??= require(path.join(__dirname, 'report.cjs')) as typeof import('./reports/report.ts');
     return pdf.renderReport(input, await fonts());
   };
 }

@@ -3,10 +3,14 @@
 // - only the process entries (src/server.ts, src/cli.ts) read process.env;
 // - no console.* in src/ (the logger keeps one line per event and never logs headers);
 // - source files stay small (one concern each);
-// - no focused or skipped tests.
+// - no focused or skipped tests;
+// - the folders of src/ import each other without a cycle, and the lowest import nothing above
+//   them (tests/lint/layers.mjs).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { layerProblems } from './lint/layers.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAX_LINES = 300;
@@ -20,9 +24,12 @@ function walk(dir) {
   });
 }
 
+const sources = [];
 for (const file of [...walk(path.join(root, 'src')), ...walk(path.join(root, 'public')), ...walk(path.join(root, 'tests'))]) {
   const rel = path.relative(root, file);
-  const lines = readFileSync(file, 'utf8').split('\n');
+  const text = readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  if (!rel.startsWith('tests/')) sources.push({ path: rel.split(path.sep).join('/'), text });
   const inSrc = rel.startsWith('src/');
   lines.forEach((line, i) => {
     const code = line.replace(/\/\/.*$/, '').replace(/'[^']*'|"[^"]*"|`[^`]*`/g, "''");
@@ -42,6 +49,8 @@ for (const file of [...walk(path.join(root, 'src')), ...walk(path.join(root, 'pu
   });
   if (inSrc && lines.length > MAX_LINES) problems.push(`${rel}: ${lines.length} lines; split it (limit ${MAX_LINES})`);
 }
+
+problems.push(...layerProblems(sources));
 
 if (problems.length > 0) {
   console.error(problems.join('\n'));

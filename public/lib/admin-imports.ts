@@ -1,5 +1,5 @@
 /** Admin › Imports: upload a CSV with progress, show the result or every problem, and the history. */
-import type { ImportProblem, ImportSummary } from '../../src/reports/types.ts';
+import type { ImportProblem, ImportSummary } from '../../src/figures/types.ts';
 import { ApiFailure, getJson } from './api.ts';
 import { byId, fill, h, say } from './dom.ts';
 import { formatCount, formatMoment, formatRange } from './format.ts';

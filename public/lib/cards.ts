@@ -1,5 +1,5 @@
 /** The summary cards: total, average per day, records, and the change against the previous period. */
-import type { FiguresView } from '../../src/reports/types.ts';
+import type { FiguresView } from '../../src/figures/types.ts';
 import { byId, fill, h } from './dom.ts';
 import { formatChange, formatCount, formatRange, formatValue } from './format.ts';
 

@@ -1,11 +1,11 @@
 /**
  * The two charts, drawn by the same geometry and SVG writer as the PDF report
- * (src/reports/chart.ts, chart-svg.ts), so page and report cannot disagree. Each chart also
+ * (src/charts/chart.ts, chart-svg.ts), so page and report cannot disagree. Each chart also
  * gets its text alternative as visually hidden text, and its numbers in a "Show as table".
  */
-import { barChart, lineChart } from '../../src/reports/chart.ts';
-import { chartSvg } from '../../src/reports/chart-svg.ts';
-import type { FiguresView } from '../../src/reports/types.ts';
+import { barChart, lineChart } from '../../src/charts/chart.ts';
+import { chartSvg } from '../../src/charts/chart-svg.ts';
+import type { FiguresView } from '../../src/figures/types.ts';
 import { byId, fill, h } from './dom.ts';
 import { formatValue } from './format.ts';
 

@@ -3,7 +3,7 @@
  * limited), so it cannot be a plain link. The answer is saved as a file under the name the
  * server gives in Content-Disposition.
  */
-import type { Filters } from '../../src/reports/types.ts';
+import type { Filters } from '../../src/figures/types.ts';
 import { ApiFailure, api } from './api.ts';
 
 export function fileNameFrom(disposition: string | null, fallback: string): string {

@@ -1,9 +1,9 @@
 /**
  * How the pages print numbers and dates. Figures use a fixed locale (en-US grouping, up to two
  * decimals) so that a figure on the page reads exactly as it does in the PDF report
- * (src/reports/format.ts spells them the same way); times of events are the reader's local time.
+ * (src/charts/format.ts spells them the same way); times of events are the reader's local time.
  */
-import { formatChange as shared } from '../../src/reports/format.ts';
+import { formatChange as shared } from '../../src/charts/format.ts';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });

@@ -1,5 +1,5 @@
 /** The records table: rows, sortable headers (buttons with aria-sort), and the pager. */
-import type { SortColumn, SortDirection, TablePage } from '../../src/reports/types.ts';
+import type { SortColumn, SortDirection, TablePage } from '../../src/figures/types.ts';
 import { byId, fill, h } from './dom.ts';
 import { formatCount, formatValue } from './format.ts';
 

@@ -2,7 +2,7 @@
  * The dashboard's state lives in its URL (`?from=&to=&category=&metric=&sort=&dir=&page=`), so
  * a view can be bookmarked, shared, reloaded, and walked with back/forward.
  */
-import type { SortColumn, SortDirection } from '../../src/reports/types.ts';
+import type { SortColumn, SortDirection } from '../../src/figures/types.ts';
 
 export interface ViewState {
   readonly from?: string;

@@ -1,6 +1,6 @@
 /** Admin API: the audit log, newest first, filtered, paged by id cursor (stable while new entries arrive). */
 import type { Hono } from 'hono';
-import type { AppEnv } from '../http/app.ts';
+import type { AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import type { AuditFilter, Store } from '../store/index.ts';
 

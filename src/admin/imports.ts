@@ -4,12 +4,12 @@
  * written: one bad line and nothing changes, every bad line reported with its number.
  */
 import type { Hono } from 'hono';
-import type { AppContext, AppEnv } from '../http/app.ts';
+import type { AppContext, AppEnv } from '../http/context.ts';
 import type { ClientAddress } from '../http/client-ip.ts';
 import { AppError } from '../http/errors.ts';
 import type { Session } from '../auth/session.ts';
-import type { Figures } from '../reports/figures.ts';
-import type { CsvImporter } from '../reports/importer.ts';
+import type { Figures } from '../figures/figures.ts';
+import type { CsvImporter } from '../figures/importer.ts';
 import type { Store } from '../store/index.ts';
 
 export const IMPORT_BODY_LIMIT = 20 * 1024 * 1024;

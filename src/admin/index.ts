@@ -1,10 +1,10 @@
 /** The admin API (`/api/admin/...`): signed in, CSRF on changes, and the `admin` role — checked before any route runs. */
 import type { Hono } from 'hono';
-import type { AppEnv } from '../http/app.ts';
+import type { AppEnv } from '../http/context.ts';
 import type { ClientAddress } from '../http/client-ip.ts';
 import { requireRole, requireSession, type SessionDeps } from '../auth/session.ts';
-import type { Figures } from '../reports/figures.ts';
-import type { CsvImporter } from '../reports/importer.ts';
+import type { Figures } from '../figures/figures.ts';
+import type { CsvImporter } from '../figures/importer.ts';
 import type { Limiter } from '../ratelimit/limiter.ts';
 import type { Rule } from '../ratelimit/store.ts';
 import { adminAuditRoutes } from './audit.ts';

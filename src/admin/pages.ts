@@ -5,7 +5,7 @@
  * admin JSON API, which checks the role again on every call.
  */
 import type { Hono } from 'hono';
-import type { AppEnv } from '../http/app.ts';
+import type { AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import type { Session } from '../auth/session.ts';
 import { pageSession, renderSignedIn, signInRedirect, type SignedInPageDeps } from '../dashboard/layout.ts';

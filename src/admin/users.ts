@@ -4,7 +4,7 @@
  * themselves out (demote or disable their own account) — another admin, or the CLI, can.
  */
 import type { Hono } from 'hono';
-import type { AppContext, AppEnv } from '../http/app.ts';
+import type { AppContext, AppEnv } from '../http/context.ts';
 import { readJsonObject } from '../http/body.ts';
 import type { ClientAddress } from '../http/client-ip.ts';
 import { AppError } from '../http/errors.ts';

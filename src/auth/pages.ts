@@ -4,7 +4,7 @@
  * dashboard (src/dashboard/pages.ts).
  */
 import type { Context, Hono } from 'hono';
-import type { AppEnv } from '../http/app.ts';
+import type { AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import { escapeHtml, renderPage, type AssetUrls } from '../http/html.ts';
 import { safeNext } from './routes.ts';

@@ -1,7 +1,7 @@
 /** The auth API (DESIGN.md): login, refresh, logout, logout-all, me. */
 import type { Context, Hono } from 'hono';
 import { readJsonObject } from '../http/body.ts';
-import type { AppEnv } from '../http/app.ts';
+import type { AppEnv } from '../http/context.ts';
 import type { ClientAddress } from '../http/client-ip.ts';
 import { AppError } from '../http/errors.ts';
 import { clearSessionCookies, readCookie, setDeviceCookie, setSessionCookies, type CookiePolicy } from './cookies.ts';

@@ -5,7 +5,7 @@
  * honoured by every process on its very next request.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../http/app.ts';
+import type { AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import type { FrameBindings } from '../http/frame.ts';
 import type { Role, Store } from '../store/index.ts';
@@ -24,6 +24,13 @@ export interface SessionUser {
 export interface Session {
   readonly user: SessionUser;
   readonly claims: SessionClaims;
+}
+
+declare module '../http/context.ts' {
+  interface AppVariables {
+    /** Set by requireSession on authenticated routes. */
+    session: Session;
+  }
 }
 
 export interface SessionDeps {

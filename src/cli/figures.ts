@@ -4,11 +4,11 @@
  * Progress goes to standard error (a self-replacing line on a terminal, a line per 50,000
  * otherwise), the answer to standard output.
  */
-import { parseCsv } from '../reports/csv.ts';
-import type { Figures } from '../reports/figures.ts';
-import { seedIfEmpty } from '../reports/seed.ts';
-import { isIsoDate } from '../reports/dates.ts';
-import type { ImportSummary } from '../reports/types.ts';
+import { parseCsv } from '../figures/csv.ts';
+import type { Figures } from '../figures/figures.ts';
+import { seedIfEmpty } from '../figures/seed.ts';
+import { isIsoDate } from '../figures/dates.ts';
+import type { ImportSummary } from '../figures/types.ts';
 import type { AuditEntry, Store } from '../store/index.ts';
 import { failure, parseArgs, UsageError } from './args.ts';
 

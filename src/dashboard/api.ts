@@ -4,12 +4,12 @@
  * `400` naming the field rather than an empty chart.
  */
 import type { Hono } from 'hono';
-import type { AppContext, AppEnv } from '../http/app.ts';
+import type { AppContext, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import { requireSession, type SessionDeps } from '../auth/session.ts';
-import type { Figures } from '../reports/figures.ts';
-import { FilterError, parseFilters, parseTableRequest } from '../reports/filters.ts';
-import type { Filters } from '../reports/types.ts';
+import type { Figures } from '../figures/figures.ts';
+import { FilterError, parseFilters, parseTableRequest } from '../figures/filters.ts';
+import type { Filters } from '../figures/types.ts';
 
 export interface DashboardApiDeps extends SessionDeps {
   readonly figures: Figures;

@@ -5,10 +5,9 @@
  * plain GET form, so the URL is the state: it can be bookmarked, shared and reloaded.
  */
 import type { Hono } from 'hono';
-import type { AppEnv } from '../http/app.ts';
+import type { AppEnv } from '../http/context.ts';
 import { escapeHtml } from '../http/html.ts';
 import type { Session } from '../auth/session.ts';
-import { adminPages } from '../admin/pages.ts';
 import { pageSession, renderSignedIn, signInRedirect, type SignedInPageDeps } from './layout.ts';
 
 export type DashboardPageDeps = SignedInPageDeps;
@@ -111,12 +110,11 @@ export function dashboardPage(session: Session, deps: DashboardPageDeps, q: Quer
   return renderSignedIn(session, deps, { title: 'Dashboard', section: 'dashboard', main, scripts: ['dashboard.js'] });
 }
 
-/** Registers the dashboard page and the admin pages. */
+/** Registers the dashboard page. */
 export function dashboardPages(app: Hono<AppEnv>, deps: DashboardPageDeps): void {
   app.get('/', async function dashboard(c) {
     const session = await pageSession(c, deps);
     if (session === undefined) return signInRedirect(c, deps.basePath, '/');
     return c.html(dashboardPage(session, deps, readQuery((name) => c.req.query(name))));
   });
-  adminPages(app, deps);
 }

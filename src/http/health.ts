@@ -3,13 +3,7 @@
  * for a second so that a monitoring storm cannot turn the checks into a disk-thrashing load.
  */
 import type { Context, Handler } from 'hono';
-
-export interface HealthCheck {
-  /** Stable name of the part, e.g. `data_dir`, `database`. */
-  readonly name: string;
-  /** Resolves when healthy; rejects with an Error whose message is safe to show (no paths' contents, no secrets). */
-  check(): Promise<void>;
-}
+import { failingParts, type HealthCheck } from '../health/index.ts';
 
 interface Report {
   readonly ok: boolean;
@@ -29,17 +23,7 @@ export function createHealth(checks: readonly HealthCheck[], now: () => number):
   let cached: Cached | undefined;
 
   const run = async (): Promise<Report> => {
-    const results = await Promise.all(
-      checks.map(async (part) => {
-        try {
-          await part.check();
-          return undefined;
-        } catch (error) {
-          return { part: part.name, problem: error instanceof Error ? error.message : 'failed' };
-        }
-      }),
-    );
-    const failing = results.filter((r) => r !== undefined);
+    const failing = await failingParts(checks);
     return failing.length === 0
       ? { ok: true, body: '{"status":"ok"}' }
       : { ok: false, body: JSON.stringify({ status: 'unavailable', error: 'unavailable', failing }) };

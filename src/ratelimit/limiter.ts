@@ -23,7 +23,7 @@ export interface LimiterDeps {
 export interface Limiter {
   /** Counts one request; sets the headers; throws `rate_limited` (429) when refused. */
   check(c: Context, rule: Rule, key: string): Promise<Decision | undefined>;
-  /** Middleware limiting every request by `key(c)` (exempt paths are routed around it: http/app.ts). */
+  /** Middleware limiting every request by `key(c)` (exempt paths are routed around it: src/app.ts). */
   middleware(rule: Rule, key: (c: Context) => string): MiddlewareHandler;
 }
 

@@ -1,5 +1,5 @@
 /** The audit log: who did what, from where, with what outcome. Written in the same transaction as the act. */
-import type { Query } from './query.ts';
+import type { Query } from '../db/query.ts';
 
 export interface AuditEntry {
   readonly action: string;

@@ -4,9 +4,9 @@
  * durable commit; reads see other processes' writes on their very next call.
  */
 import { insertAudit, listAudit, purgeAudit, type AuditEntry, type AuditFilter, type AuditRecord } from './audit.ts';
-import type { DatabaseFile } from './db-file.ts';
+import type { DatabaseFile } from '../db/db-file.ts';
 import { addFailure, clearFailures, failureCounts, purgeFailures, type FailureCount } from './lockout.ts';
-import type { Query } from './query.ts';
+import type { Query } from '../db/query.ts';
 import {
   insertFamily,
   purgeExpired,
@@ -39,8 +39,8 @@ export type { FailureCount } from './lockout.ts';
 export type { RotateOutcome, SessionState } from './sessions.ts';
 export type { NewUser, Role, User, UserChanges, UserWithHash } from './users.ts';
 export { UserExistsError, usernameKey } from './users.ts';
-export { DatabaseFile, StoreWriteError } from './db-file.ts';
-export { StoreUnavailableError } from './sqljs.ts';
+export { DatabaseFile, StoreWriteError } from '../db/db-file.ts';
+export { StoreUnavailableError } from '../db/sqljs.ts';
 
 /** Seconds; the store works in whole seconds, as JWTs do. */
 export type Clock = () => number;

@@ -2,7 +2,7 @@
  * Consecutive failed sign-ins, for the lockout (bot/lockout.ts). Kept in the shared database so
  * every process sees every failure; updated in the same write as the failure's audit row.
  */
-import type { Query } from './query.ts';
+import type { Query } from '../db/query.ts';
 
 export interface FailureCount {
   readonly failures: number;

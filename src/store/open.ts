@@ -6,13 +6,13 @@
  */
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import type { HealthCheck } from '../http/health.ts';
+import type { HealthCheck } from '../health/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { DatabaseFile } from './db-file.ts';
+import type { DatabaseFile } from '../db/db-file.ts';
 import { createStore, type Store } from './index.ts';
-import { openDatabaseFile } from './open-file.ts';
+import { openDatabaseFile } from '../db/open-file.ts';
 import { MIGRATIONS } from './schema.ts';
-import { createSqlJsLoader, type SqlJsStatic } from './sqljs.ts';
+import { createSqlJsLoader, type SqlJsStatic } from '../db/sqljs.ts';
 
 export interface OpenStoreOptions {
   readonly dataDir: string;

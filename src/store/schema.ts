@@ -1,8 +1,8 @@
 /**
  * Versioned schema. Append migrations; never edit a released one. Each runs once, under the
- * write lock, by the first process that finds the file behind (see db-file.ts).
+ * write lock, by the first process that finds the file behind (see db/db-file.ts).
  */
-import type { Migration } from './db-file.ts';
+import type { Migration } from '../db/db-file.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   {

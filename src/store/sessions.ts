@@ -3,7 +3,7 @@
  * revocation happen inside one locked write, so two processes can never both rotate the same
  * refresh token.
  */
-import type { Query } from './query.ts';
+import type { Query } from '../db/query.ts';
 import { USER_COLUMNS, publicUser, toUser, type User, type UserRow } from './users.ts';
 
 export interface NewFamily {

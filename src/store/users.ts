@@ -1,5 +1,5 @@
 /** Users: SQL for one table, used inside the store's reads and atomic writes. */
-import type { Query } from './query.ts';
+import type { Query } from '../db/query.ts';
 
 export type Role = 'admin' | 'member';
 

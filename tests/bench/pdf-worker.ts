@@ -16,7 +16,7 @@ interface Args {
 
 async function main(args: Args): Promise<void> {
   const started = performance.now();
-  const { renderReport, pageCount } = await import('../../src/reports/pdf/report.ts');
+  const { renderReport, pageCount } = await import('../../src/reports/report.ts');
   const imported = performance.now();
   const loadFonts = createFontLoader(args.fontDir);
   const fonts = await loadFonts();

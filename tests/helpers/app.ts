@@ -1,6 +1,7 @@
 /** Builds an in-process app for `app.request()` tests, with everything injected. */
 import type { Hono } from 'hono';
-import { createApp, type AppDeps, type AppEnv } from '../../src/http/app.ts';
+import { createApp, type AppDeps } from '../../src/app.ts';
+import type { AppEnv } from '../../src/http/context.ts';
 import { createMemoryAssets } from '../../src/http/assets.ts';
 import { createMemoryLogger } from '../../src/log/index.ts';
 

@@ -14,7 +14,7 @@ import initSqlJs, { type SqlJsStatic } from 'sql.js';
 import { cookiePolicy } from '../../src/auth/cookies.ts';
 import { hashPassword } from '../../src/auth/password.ts';
 import { requireRole, requireSession } from '../../src/auth/session.ts';
-import type { AppEnv } from '../../src/http/app.ts';
+import type { AppEnv } from '../../src/http/context.ts';
 import type { Role } from '../../src/store/index.ts';
 import { DATABASE_FILE } from '../../src/store/open.ts';
 import { WASM, authTestApp, type AuthTestApp, type AuthTestOptions } from './auth-app.ts';

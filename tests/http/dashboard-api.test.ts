@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
-import type { RecordRow } from '../../src/reports/types.ts';
+import type { RecordRow } from '../../src/figures/types.ts';
 import { addUser, assertError, call, countRows, openApp, PASSWORD } from '../helpers/auth-http.ts';
 import type { AuthTestApp, AuthTestOptions } from '../helpers/auth-app.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { createSqlJsLoader } from '../../src/store/sqljs.ts';
+import { createSqlJsLoader } from '../../src/db/sqljs.ts';
 import { releaseCopy, runCli } from '../helpers/process.ts';
 
 const release = releaseCopy();

@@ -1,5 +1,5 @@
 /**
- * CSV imports in a child process (src/reports/import-process.ts with the built
+ * CSV imports in a child process (src/figures/import-process.ts with the built
  * dist/import-worker.cjs): answers, refusals, a child that dies, and the point of it all — the
  * app's own event loop keeps turning while 100,000 rows are parsed and written.
  */
@@ -10,9 +10,9 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { createLogger } from '../../src/log/index.ts';
-import { createProcessImporter } from '../../src/reports/import-process.ts';
-import { openFigures } from '../../src/reports/open.ts';
-import { createSqlJsLoader, StoreUnavailableError } from '../../src/store/sqljs.ts';
+import { createProcessImporter } from '../../src/figures/import-process.ts';
+import { openFigures } from '../../src/figures/open.ts';
+import { createSqlJsLoader, StoreUnavailableError } from '../../src/db/sqljs.ts';
 import { ROOT } from '../helpers/process.ts';
 
 const SCRIPT = path.join(ROOT, 'dist/import-worker.cjs');

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { login, logout, me, pool, type HttpSession } from '../helpers/http-session.ts';
 import { releaseCopy, spawnApp, type AppProcess } from '../helpers/process.ts';
-import { columnOnDisk } from '../store/fixture.ts';
+import { columnOnDisk } from '../db/fixture.ts';
 
 const ADMIN = 'admin';
 const PASSWORD = `pw-${randomBytes(9).toString('base64url')}`;

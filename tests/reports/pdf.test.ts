@@ -7,10 +7,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PDFDocument, rgb } from 'pdf-lib';
 import { createFontLoader, FONT_FILES, FontUnavailableError, type ReportFonts } from '../../src/reports/font.ts';
-import { formatNumber } from '../../src/reports/format.ts';
-import { fontkitForPdfLib } from '../../src/reports/pdf/fontkit.ts';
-import { ROWS_PER_PAGE } from '../../src/reports/pdf/layout.ts';
-import { pageCount, REPORT_CREATOR, renderReport } from '../../src/reports/pdf/report.ts';
+import { formatNumber } from '../../src/charts/format.ts';
+import { fontkitForPdfLib } from '../../src/reports/fontkit.ts';
+import { ROWS_PER_PAGE } from '../../src/reports/layout.ts';
+import { pageCount, REPORT_CREATOR, renderReport } from '../../src/reports/report.ts';
 import { needSystem } from '../helpers/system.ts';
 import { CATEGORIES, sampleInput } from './report-input.ts';
 

@@ -2,8 +2,8 @@
  * A deterministic ReportInput of any size for the PDF tests and the `pdf` benchmark: Korean and
  * Latin categories, a category name too long for its column, notes long and absent, negatives.
  */
-import type { ReportInput } from '../../src/reports/pdf/report.ts';
-import type { BreakdownItem, RecordRow, SeriesPoint } from '../../src/reports/types.ts';
+import type { ReportInput } from '../../src/reports/report.ts';
+import type { BreakdownItem, RecordRow, SeriesPoint } from '../../src/figures/types.ts';
 
 export const CATEGORIES = [
   '서울 지점',

@@ -13,7 +13,7 @@ import { insertAudit } from '../../src/store/audit.ts';
 import { StoreUnavailableError, UserExistsError, type DatabaseFile, type NewUser, type Store } from '../../src/store/index.ts';
 import { revokeFamily, revokeJti } from '../../src/store/sessions.ts';
 import { DATABASE_FILE, openStore } from '../../src/store/open.ts';
-import { columnOnDisk, tempDir, WASM } from './fixture.ts';
+import { columnOnDisk, tempDir, WASM } from '../db/fixture.ts';
 
 const T0 = 1_800_000_000;
 

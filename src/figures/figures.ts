@@ -1,0 +1,51 @@
+/**
+ * The figures: daily records of (date, category, metric, value, note) in their own database
+ * file, behind atomic intents. Reads see another process's import on their next call
+ * (DatabaseFile reloads a changed file); an import is one write, whole or not at all.
+ */
+import type { DatabaseFile } from '../db/db-file.ts';
+import type { ParsedRecord } from './csv-fields.ts';
+import { countRecords, insertImport, listImports, type ImportMeta } from './imports.ts';
+import { readOptions, readView } from './queries.ts';
+import { readRows, readTable } from './table.ts';
+import type { FilterOptions, Filters, FiguresView, ImportSummary, RecordRow, TablePage, TableRequest } from './types.ts';
+
+export type { ImportMeta } from './imports.ts';
+export type { ParsedRecord } from './csv-fields.ts';
+
+export interface Figures {
+  /** Loads sql.js and the file now rather than on first use. */
+  ready(): Promise<void>;
+  options(): Promise<FilterOptions>;
+  view(filters: Filters): Promise<FiguresView>;
+  table(filters: Filters, request: TableRequest): Promise<TablePage>;
+  /** Every matching record, oldest first (then by category), for the PDF report. */
+  rows(filters: Filters, limit?: number): Promise<RecordRow[]>;
+  /** Replaces the file's period for its (category, metric) pairs, then inserts: all or nothing. */
+  importRecords(rows: readonly ParsedRecord[], meta: ImportMeta): Promise<ImportSummary>;
+  /** The same, only if there is no record at all (checked inside the write): undefined otherwise. */
+  importIfEmpty(rows: readonly ParsedRecord[], meta: ImportMeta): Promise<ImportSummary | undefined>;
+  /** Newest first. */
+  listImports(limit?: number): Promise<ImportSummary[]>;
+  count(): Promise<number>;
+}
+
+/** `now`: unix seconds. */
+export function createFigures(file: DatabaseFile, now: () => number): Figures {
+  // The options and the views are remembered per version of the file (readMemo): computed once
+  // per import, whichever process made it.
+  return {
+    ready: () => file.ready(),
+    options: () => file.readMemo('options', (q) => readOptions(q)),
+    view: (filters) =>
+      file.readMemo(`view\u0000${filters.metric}\u0000${filters.category ?? ''}\u0000${filters.from}\u0000${filters.to}`, (q, memo) =>
+        readView(q, filters, memo('options', () => readOptions(q))),
+      ),
+    table: (filters, request) => file.read((q) => readTable(q, filters, request)),
+    rows: (filters, limit) => file.read((q) => readRows(q, filters, limit)),
+    importRecords: (rows, meta) => file.write((q) => insertImport(q, rows, meta, now())),
+    importIfEmpty: (rows, meta) => file.write((q) => (countRecords(q) > 0 ? undefined : insertImport(q, rows, meta, now()))),
+    listImports: (limit = 50) => file.read((q) => listImports(q, limit)),
+    count: () => file.read((q) => countRecords(q)),
+  };
+}

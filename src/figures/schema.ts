@@ -1,0 +1,38 @@
+/**
+ * The figures database's schema (figures.sqlite, apart from the auth database: see
+ * src/README.md). Append migrations; never edit a released one.
+ */
+import type { Migration } from '../db/db-file.ts';
+
+export const FIGURES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    up(q) {
+      q.exec(`
+        CREATE TABLE imports (
+          id INTEGER PRIMARY KEY,
+          at INTEGER NOT NULL,            -- unix seconds
+          actor TEXT NOT NULL,
+          filename TEXT NOT NULL,
+          rows INTEGER NOT NULL,
+          replaced INTEGER NOT NULL,      -- records of the same period and pairs it replaced
+          first_date TEXT NOT NULL,
+          last_date TEXT NOT NULL
+        );
+        CREATE TABLE records (
+          id INTEGER PRIMARY KEY,
+          date TEXT NOT NULL,             -- YYYY-MM-DD
+          category TEXT NOT NULL,
+          metric TEXT NOT NULL,
+          value REAL NOT NULL,
+          note TEXT,
+          import_id INTEGER,
+          UNIQUE (metric, category, date) -- also the index of a view filtered by category
+        );
+        -- A view of one metric over a period, every category: the covering index answers it
+        -- without touching the table.
+        CREATE INDEX records_metric_date ON records (metric, date, category, value);
+      `);
+    },
+  },
+];
