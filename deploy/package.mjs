@@ -1,11 +1,19 @@
 // `npm run package`: builds, then writes release/dashboard-<version>.zip — what an admin
-// uploads through cPanel's "Setup Node.js App" and unpacks into the app root. It holds only
-// what the server needs: app.js, a package.json without dependencies (so cPanel's "Run NPM
-// Install" button has nothing to fetch or compile), dist/, and the .htaccess and .env
-// templates with the README.
+// uploads through cPanel's File Manager and extracts into the app root. It holds only what the
+// server needs: app.js, a package.json without dependencies (so cPanel's "Run NPM Install"
+// button has nothing to fetch or compile), dist/, the .htaccess and .env templates, the README
+// and DEPLOY.txt (the steps, for an admin who opens the zip first). No sources, no tests, no
+// node_modules, no secrets.
+//
+// The archive is written by fflate (a dev dependency, pure JS): a well-kept ZIP writer that is
+// read by every unzip we know of, rather than our own. Entries carry Unix modes and explicit
+// folder entries, so extraction tools that do not create parent folders by themselves cope too.
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createZip } from './zip.mjs';
+import { zipSync } from 'fflate';
+
+/** Top-level entries of a release, besides the generated package.json. */
+export const RELEASE_ENTRIES = ['app.js', 'dist', '.htaccess', '.env.example', 'README.md', 'deploy/DEPLOY.txt'];
 
 async function files(root, rel) {
   const full = path.join(root, rel);
@@ -13,6 +21,9 @@ async function files(root, rel) {
   const names = await readdir(full);
   return (await Promise.all(names.sort().map((n) => files(root, path.join(rel, n))))).flat();
 }
+
+/** Where a source file goes in the zip: DEPLOY.txt sits at the top, beside app.js. */
+const zipName = (rel) => (rel === path.join('deploy', 'DEPLOY.txt') ? 'DEPLOY.txt' : rel.split(path.sep).join('/'));
 
 export async function packageRelease(root) {
   const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
@@ -26,16 +37,23 @@ export async function packageRelease(root) {
     // cPanel's Node.js page can run these ("Run JS script") where there is no SSH.
     scripts: { start: 'node app.js', users: 'node dist/cli.cjs users', figures: 'node dist/cli.cjs figures' },
   };
-  const entries = [{ name: 'package.json', data: Buffer.from(`${JSON.stringify(releasePkg, null, 2)}\n`) }];
-  for (const rel of ['app.js', 'dist', '.htaccess', '.env.example', 'README.md']) {
-    for (const file of await files(root, rel).catch(() => [])) {
-      entries.push({ name: file.split(path.sep).join('/'), data: await readFile(path.join(root, file)) });
+  const mtime = new Date();
+  const file = { os: 3, attrs: (0o100644 << 16) >>> 0, mtime, level: 9 };
+  const folder = { os: 3, attrs: ((0o040755 << 16) | 0x10) >>> 0, mtime, level: 0 };
+  const entries = { 'package.json': [Buffer.from(`${JSON.stringify(releasePkg, null, 2)}\n`), file] };
+  for (const rel of RELEASE_ENTRIES) {
+    for (const source of await files(root, rel).catch(() => [])) {
+      const name = zipName(source);
+      const parts = name.split('/');
+      for (let i = 1; i < parts.length; i += 1) entries[`${parts.slice(0, i).join('/')}/`] ??= [new Uint8Array(0), folder];
+      entries[name] = [await readFile(path.join(root, source)), file];
     }
   }
   const outDir = path.join(root, 'release');
   await mkdir(outDir, { recursive: true });
   const out = path.join(outDir, `dashboard-${pkg.version}.zip`);
-  await writeFile(out, createZip(entries));
-  console.log(`wrote ${path.relative(root, out)} (${entries.length} files)`);
+  await writeFile(out, zipSync(entries));
+  const count = Object.keys(entries).filter((name) => !name.endsWith('/')).length;
+  console.log(`wrote ${path.relative(root, out)} (${count} files, ${((await stat(out)).size / 1024 / 1024).toFixed(1)} MB)`);
   return out;
 }

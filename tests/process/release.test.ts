@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ROOT, spawnApp } from '../helpers/process.ts';
+import { needSystem } from '../helpers/system.ts';
 
 test('npm run package writes a zip that unpacks into a runnable app with no dependencies to install', async (t) => {
   // deploy/package.mjs is plain JavaScript: the cast gives its one function a type.
@@ -13,8 +14,18 @@ test('npm run package writes a zip that unpacks into a runnable app with no depe
   const zip = await packageRelease(ROOT);
   const dir = mkdtempSync(path.join(tmpdir(), 'dashboard-unzip-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  // An independent reader (Python's zipfile) checks our writer.
-  execFileSync('python3', ['-m', 'zipfile', '-e', zip, dir]);
+  // Two independent readers: Info-ZIP's unzip (what cPanel's File Manager and most hosts use)
+  // tests every entry's checksum and extracts with the recorded modes; Python's zipfile lists.
+  if (!needSystem(t, { paths: ['/usr/bin/unzip'], packages: ['unzip'] })) return;
+  execFileSync('unzip', ['-tq', zip]);
+  execFileSync('unzip', ['-q', zip, '-d', dir]);
+  const listed = execFileSync('python3', ['-m', 'zipfile', '-l', zip], { encoding: 'utf8' });
+  assert.match(listed, /^dist\/ /m, 'folders have entries of their own');
+  assert.equal(statSync(path.join(dir, 'dist', 'server.cjs')).mode & 0o777, 0o644);
+  assert.equal(statSync(path.join(dir, 'dist')).mode & 0o777, 0o755);
+  const steps = readFileSync(path.join(dir, 'DEPLOY.txt'), 'utf8');
+  assert.match(steps, /do NOT press\s+"Run NPM Install"/);
+  assert.match(steps, /Setup Node\.js App/);
 
   const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
   assert.equal(pkg.dependencies, undefined, 'nothing for "Run NPM Install" to fetch');
@@ -27,6 +38,9 @@ test('npm run package writes a zip that unpacks into a runnable app with no depe
   }
   assert.equal(existsSync(path.join(dir, 'node_modules')), false);
   assert.equal(existsSync(path.join(dir, 'src')), false);
+  assert.equal(existsSync(path.join(dir, 'tests')), false);
+  assert.equal(existsSync(path.join(dir, '.env')), false, 'no secrets');
+  assert.equal(existsSync(path.join(dir, 'deploy')), false, 'DEPLOY.txt sits at the top');
   // Mostly the report's font (two faces, about 2.7 MB each before compression).
   assert.ok(statSync(zip).size < 6 * 1024 * 1024, `the release stays small (${statSync(zip).size} bytes)`);
 
