@@ -4,13 +4,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { access, open, unlink } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { parseConfig, type Config } from './config/index.ts';
 import { createApp } from './app.ts';
 import { createFileAssets, type AssetStore } from './http/assets.ts';
+import { dataDirCheck } from './health/data-dir.ts';
 import type { HealthCheck } from './health/index.ts';
 import { createRequestIds } from './http/request-id.ts';
 import { serveConfigurationError } from './http/config-error.ts';
@@ -206,21 +207,7 @@ function createReportRenderer(): (input: ReportInput) => Promise<Uint8Array> {
 
 function healthChecks(config: Config, assets: AssetStore): HealthCheck[] {
   return [
-    {
-      name: 'data_dir',
-      // access(W_OK) says yes to root even on a read-only mount: only a real write tells.
-      async check() {
-        const probe = path.join(config.dataDir, `.healthz-${process.pid}`);
-        try {
-          const handle = await open(probe, 'w', 0o600);
-          await handle.writeFile('ok');
-          await handle.close();
-          await unlink(probe);
-        } catch (error) {
-          throw new Error(`DATA_DIR is not writable (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-        }
-      },
-    },
+    dataDirCheck(config.dataDir),
     {
       name: 'reports',
       async check() {

@@ -91,8 +91,10 @@ export function createFileLock(path: string, options: FileLockOptions = {}) {
 
   async function tryCreate(target: string, owner: LockOwner): Promise<boolean> {
     const temp = lockTempName(target, owner);
-    await writeFile(temp, JSON.stringify(owner), { mode: 0o600 });
+    // The write inside the try: on a full disk writeFile creates the file and then fails to
+    // fill it, and the empty file must go too, or each failed attempt leaves one behind.
     try {
+      await writeFile(temp, JSON.stringify(owner), { mode: 0o600 });
       await link(temp, target);
       return true;
     } catch (error) {
