@@ -17,9 +17,9 @@
 import { statSync, type BigIntStats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { errorCode, readHeld, removeOrphanTemps, unavailable, writeAtomically, type WriteFs } from './file-ops.ts';
-import { applyMigrations, latestVersion, type Migration } from './migrate.ts';
-import { createQuery, type Connection, type Query } from './query.ts';
-import { StoreUnavailableError, type Database, type SqlJsStatic } from './sqljs.ts';
+import { applyMigrations, latestVersion, openMigrated, type Migration } from './migrate.ts';
+import type { Connection, Query } from './query.ts';
+import { StoreUnavailableError, type SqlJsStatic } from './sqljs.ts';
 
 export type { Migration } from './migrate.ts';
 
@@ -27,6 +27,7 @@ export type { WriteFs } from './file-ops.ts';
 export { StoreWriteError, type DatabaseFileOptions } from './db-types.ts';
 import { StoreWriteError, type DatabaseFileOptions, type Loaded, type PendingWrite } from './db-types.ts';
 import { MEMO_LIMIT, remember, type Memo } from './memo.ts';
+import { LoadErrors } from './load-errors.ts';
 
 export class DatabaseFile {
   readonly #options: DatabaseFileOptions;
@@ -35,8 +36,7 @@ export class DatabaseFile {
   #loaded: Loaded | undefined;
   #opening: Promise<void> | undefined;
   #queue: PendingWrite[] = [];
-  /** Why the last attempt to open failed (for /healthz); undefined once open. */
-  lastOpenError: string | undefined;
+  readonly #loadErrors = new LoadErrors();
   #flushing = false;
   #persisting = false; // while this process replaces the file under the lock (see #current)
   /** performance.now() just before the last stat that found #loaded current (see #current). */
@@ -50,6 +50,11 @@ export class DatabaseFile {
     this.#memoLimit = options.memoLimit ?? MEMO_LIMIT;
   }
 
+  /** Why the last open or load of the file failed, while that still holds (for /healthz). */
+  get lastLoadError(): string | undefined {
+    return this.#loadErrors.current(this.#options.file);
+  }
+
   get latestVersion(): number {
     return latestVersion(this.#options.migrations);
   }
@@ -60,9 +65,9 @@ export class DatabaseFile {
       this.#opening = this.#open();
       // A failed open (missing WASM, unreadable file) is retried by the next caller.
       this.#opening.then(
-        () => (this.lastOpenError = undefined),
+        () => this.#loadErrors.succeeded(),
         (error: unknown) => {
-          this.lastOpenError = error instanceof Error ? error.message : 'cannot open the database';
+          this.#loadErrors.failed(error);
           this.#opening = undefined;
         },
       );
@@ -165,29 +170,21 @@ export class DatabaseFile {
     let read: ReturnType<typeof readHeld> | undefined;
     try {
       read = readHeld(this.#options.file);
-      return this.#replace(this.#fresh(read.bytes), read.info, read.hold);
+      const fresh = this.#replace(this.#fresh(read.bytes), read.info, read.hold);
+      this.#loadErrors.succeeded();
+      return fresh;
     } catch (error) {
       read?.hold.close();
-      throw unavailable('cannot load the database file', error);
+      const failure = unavailable('cannot load the database file', error);
+      this.#loadErrors.failed(failure, read?.info ?? info);
+      throw failure;
     }
   }
 
   #fresh(bytes: Uint8Array): { query: Connection; behind: boolean } {
-    const sql = this.#sql;
-    if (sql === undefined) throw new StoreUnavailableError('the database is not open');
-    let db: Database;
-    try {
-      db = bytes.length === 0 ? new sql.Database() : new sql.Database(bytes);
-    } catch (error) {
-      throw new StoreUnavailableError('the database file is damaged', { cause: error });
-    }
-    const query = createQuery(db);
-    try {
-      return { query, behind: applyMigrations(query, this.#options.migrations) };
-    } catch (error) {
-      query.close();
-      throw new StoreUnavailableError('the database file is damaged or from a newer version', { cause: error });
-    }
+    if (this.#sql === undefined) throw new StoreUnavailableError('the database is not open');
+    // A statement that meets a damaged page fails the version this process loaded: /healthz says so.
+    return openMigrated(this.#sql, bytes, this.#options.migrations, (error) => this.#loadErrors.failed(error, this.#loaded));
   }
 
   #replace(fresh: { query: Connection; behind: boolean }, info: BigIntStats | undefined, hold: Loaded['hold']): Loaded {

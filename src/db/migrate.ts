@@ -1,5 +1,6 @@
 /** Runs the schema migrations a database lacks, each in a savepoint, recording `user_version`. */
-import type { Query } from './query.ts';
+import { createQuery, type Connection, type Query } from './query.ts';
+import { StoreUnavailableError, type Database, type SqlJsStatic } from './sqljs.ts';
 
 export interface Migration {
   readonly version: number;
@@ -31,4 +32,26 @@ export function applyMigrations(query: Query, migrations: readonly Migration[]):
     }
   }
   return applied;
+}
+
+/** A connection to the database `bytes` hold (empty: a new one), migrated to the latest schema. */
+export function openMigrated(
+  sql: SqlJsStatic,
+  bytes: Uint8Array,
+  migrations: readonly Migration[],
+  onCorrupt?: (error: StoreUnavailableError) => void,
+): { query: Connection; behind: boolean } {
+  let db: Database;
+  try {
+    db = bytes.length === 0 ? new sql.Database() : new sql.Database(bytes);
+  } catch (error) {
+    throw new StoreUnavailableError('the database file is damaged', { cause: error });
+  }
+  const query = createQuery(db, onCorrupt);
+  try {
+    return { query, behind: applyMigrations(query, migrations) };
+  } catch (error) {
+    query.close();
+    throw new StoreUnavailableError('the database file is damaged or from a newer version', { cause: error });
+  }
 }

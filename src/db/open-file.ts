@@ -1,11 +1,12 @@
 /**
  * One sql.js database file in DATA_DIR, as the auth store and the figures both open theirs:
  * the DatabaseFile (opened lazily) with its lock beside it, and the file's part of a health
- * check — readable and writable if it exists, and the last attempt to open it, if any, good —
- * which never loads sql.js (a monitoring probe must not cost a process its lazy start-up).
+ * check — readable and writable if it exists, an SQLite file by its header, and the last
+ * attempt to open or reload it, if any, good — which never loads sql.js (a monitoring probe must
+ * not cost a process its lazy start-up).
  */
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log/index.ts';
 import { DatabaseFile, type Migration } from './db-file.ts';
@@ -25,6 +26,21 @@ export interface DatabaseFileSpec {
   readonly memoLimit?: number;
 }
 
+/** The first 16 bytes of every SQLite 3 database file. */
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** The file's first 16 bytes, opened for reading and writing: the app needs both. */
+async function readHeader(file: string): Promise<Buffer> {
+  const handle = await open(file, constants.O_RDWR);
+  try {
+    const header = Buffer.alloc(SQLITE_HEADER.length);
+    const { bytesRead } = await handle.read(header, 0, header.length, 0);
+    return header.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
 export function openDatabaseFile(spec: DatabaseFileSpec): { file: DatabaseFile; checkFile: () => Promise<void> } {
   const dbPath = path.join(spec.dataDir, spec.name);
   const file = new DatabaseFile({
@@ -36,13 +52,18 @@ export function openDatabaseFile(spec: DatabaseFileSpec): { file: DatabaseFile; 
     ...(spec.memoLimit === undefined ? {} : { memoLimit: spec.memoLimit }),
   });
   const checkFile = async (): Promise<void> => {
+    let header: Buffer;
     try {
-      await access(dbPath, constants.R_OK | constants.W_OK);
+      header = await readHeader(dbPath);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') throw new Error(`the ${spec.label} file is not readable and writable (${code})`);
+      if (code === 'ENOENT') header = SQLITE_HEADER; // not written yet: the first write creates it
+      else throw new Error(`the ${spec.label} file is not readable and writable (${code})`);
     }
-    if (file.lastOpenError !== undefined) throw new Error(file.lastOpenError);
+    // Empty is how a database starts (DatabaseFile reads it as a new one); anything else must be SQLite.
+    if (header.length > 0 && !header.equals(SQLITE_HEADER)) throw new Error(`the ${spec.label} file is damaged (it is not an SQLite database)`);
+    const failed = file.lastLoadError;
+    if (failed !== undefined) throw new Error(failed);
   };
   return { file, checkFile };
 }

@@ -116,7 +116,7 @@ describe('DatabaseFile: opening and migrations', () => {
     writeFileSync(file, garbage);
     const { db } = openDb(t, dir);
     await assert.rejects(db.ready(), (error: unknown) => error instanceof StoreUnavailableError && /damaged/.test(error.message));
-    assert.match(db.lastOpenError ?? '', /damaged/);
+    assert.match(db.lastLoadError ?? '', /damaged/);
     await assert.rejects(db.read(() => 1), StoreUnavailableError);
     await assert.rejects(db.write(() => 1), StoreUnavailableError);
     assert.deepEqual(readFileSync(file), garbage, 'never replaced by an empty database');
@@ -136,7 +136,7 @@ describe('DatabaseFile: missing WASM', () => {
 
     const { db } = openDb(t, dir, { loadSql: createSqlJsLoader({ wasmPath, now: () => clock }) });
     await assert.rejects(db.ready(), (error: unknown) => error instanceof StoreUnavailableError && /WASM file cannot be read \(ENOENT\)/.test(error.message));
-    assert.match(db.lastOpenError ?? '', /WASM/);
+    assert.match(db.lastLoadError ?? '', /WASM/);
     await assert.rejects(db.read(() => 1), StoreUnavailableError);
 
     copyFileSync(WASM, wasmPath);
@@ -144,7 +144,7 @@ describe('DatabaseFile: missing WASM', () => {
     await assert.rejects(db.ready(), StoreUnavailableError, 'within 5 s the failure is remembered (no disk thrash)');
     clock += 1;
     await db.ready();
-    assert.equal(db.lastOpenError, undefined);
+    assert.equal(db.lastLoadError, undefined);
     assert.equal(await db.read((q) => Number(q.get('SELECT count(*) AS n FROM users')?.n)), 0);
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(unhandled, []);

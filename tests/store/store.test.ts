@@ -4,7 +4,7 @@
  * two processes where the point is an atomic intent racing another.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
@@ -243,12 +243,41 @@ describe('openStore: health check', () => {
     }
   });
 
-  test('names the reason the last open failed (a damaged file), until an open succeeds', async (t) => {
+  test('names a damaged file before anything opens it (by its header), and the reason the last open failed', async (t) => {
     const dir = tempDir(t);
     writeFileSync(path.join(dir, DATABASE_FILE), randomBytes(4096));
     const { health, store } = open(t, dir);
-    await health.check(); // nothing tried yet: the file is readable
+    await assert.rejects(health.check(), /database file is damaged \(it is not an SQLite database\)/);
     await assert.rejects(store.ready(), StoreUnavailableError);
     await assert.rejects(health.check(), /damaged/);
+  });
+
+  test('a file damaged after this process opened it: health fails as requests do, and both heal when a good file is back', async (t) => {
+    const dir = tempDir(t);
+    const { health, store, file } = open(t, dir);
+    await store.createUser(member('alice'));
+    await health.check();
+    const good = readFileSync(file);
+
+    // The audit's case: replaced with garbage, every sign-in answered 503 and health said 200.
+    writeFileSync(`${file}.tmp`, 'this is not a database, it is a text file of some length'.repeat(100));
+    renameSync(`${file}.tmp`, file);
+    await assert.rejects(health.check(), /database file is damaged/);
+    await assert.rejects(store.userByUsername('alice'), StoreUnavailableError);
+
+    // A valid header over damaged pages: only loading tells, and health then says what requests met.
+    const torn = Buffer.from(good);
+    torn.fill(0xab, 100);
+    writeFileSync(`${file}.tmp`, torn);
+    renameSync(`${file}.tmp`, file);
+    await health.check();
+    await assert.rejects(store.userByUsername('alice'), StoreUnavailableError);
+    await assert.rejects(health.check(), /damaged/);
+
+    writeFileSync(`${file}.tmp`, good);
+    renameSync(`${file}.tmp`, file);
+    await health.check(); // a changed file: the old failure no longer speaks for it
+    assert.equal((await store.userByUsername('alice'))?.username, 'alice');
+    await health.check();
   });
 });
