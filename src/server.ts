@@ -88,6 +88,13 @@ export function start(options: StartOptions): Running | undefined {
     refreshTtl: config.refreshTokenTtl,
     now,
   });
+  // Only when there is an admin to create: a plain production start stays lazy. After the
+  // first turn, so that listening comes first; a sign-in waits for it rather than overtake it.
+  // (Not a health check: /healthz would flap to 503 for half a second at every process start.)
+  const startup =
+    config.adminUsername !== null || config.env === 'development'
+      ? new Promise<void>((resolve) => setImmediate(resolve)).then(() => bootstrapAdmin(store, config, logger))
+      : undefined;
   const clientAddress = createClientAddress(config.trustProxy);
   const limiter = createLimiter({
     store: config.rateLimitStorage.kind === 'memory' ? createMemoryStore() : createFileStore({ dir: config.rateLimitStorage.dir }),
@@ -101,7 +108,7 @@ export function start(options: StartOptions): Running | undefined {
     health: [...healthChecks(config, assets), databaseHealth, figuresHealth],
     newRequestId: createRequestIds(),
     auth: {
-      service: createAuthService({ store, tokens, now }),
+      service: createAuthService({ store, tokens, now, ...(startup === undefined ? {} : { startup }) }),
       devices: createDeviceCookies(config.secretKey),
       tokens,
       store,
@@ -143,10 +150,6 @@ export function start(options: StartOptions): Running | undefined {
   });
 
   const close = gracefulShutdown(server, logger, underPassenger);
-  // Only when there is an admin to create: a plain production start stays lazy.
-  if (config.adminUsername !== null || config.env === 'development') {
-    setImmediate(() => void bootstrapAdmin(store, config, logger));
-  }
   // Development: a year of sample figures, so `npm start` shows a living dashboard.
   if (config.env === 'development') {
     setImmediate(() => {

@@ -18,6 +18,12 @@ export interface AuthServiceDeps {
   readonly randomId?: () => string;
   /** Two tabs refreshing at once both present the same refresh token: the second is honoured this long. */
   readonly graceSeconds?: number;
+  /**
+   * Start-up work a sign-in must not overtake: the first admin from ADMIN_USERNAME is created
+   * just after the process starts listening, and a sign-in a moment earlier would be told the
+   * account does not exist. Never rejects.
+   */
+  readonly startup?: Promise<void>;
 }
 
 export interface IssuedTokens {
@@ -50,6 +56,7 @@ export function createAuthService(deps: AuthServiceDeps) {
   return {
     /** `device`: the nonce of a valid device cookie for this username (device.ts), if any. */
     async login(input: { username: string; password: string; ip: string; device?: string }): Promise<IssuedTokens> {
+      await deps.startup;
       const keys = lockoutKeys(input.username, input.ip, input.device);
       const wait = waitSeconds(await store.loginFailures([keys.pair, keys.user]), keys, now());
       if (wait > 0) {

@@ -37,6 +37,21 @@ describe('standalone process', () => {
     await app.waitFor(/INFO GET \/assets\/app-\w+\.css 200 /);
   });
 
+  test('a sign-in sent the moment the app listens waits for the first admin from ADMIN_USERNAME', async (t) => {
+    const env = { NODE_ENV: 'production', SECRET_KEY: SECRET, DATA_DIR: freshDataDir('startup'), ADMIN_USERNAME: 'boss', ADMIN_PASSWORD: 'a long enough password' };
+    const app = spawnApp({ cwd: release.dir, env });
+    t.after(() => app.stop());
+    const base = await app.url();
+    const login = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'boss', password: env.ADMIN_PASSWORD }),
+    });
+    // The audit reproduced 401 invalid_credentials here: the admin did not exist yet.
+    assert.equal(login.status, 200, await login.text());
+    assert.equal(app.lines.filter((line) => /created the first admin/.test(line)).length, 1);
+  });
+
   test('reads .env from the app root; variables already set win over it', async (t) => {
     writeFileSync(path.join(release.dir, '.env'), `BASE_PATH=/members\nSECRET_KEY=${SECRET}\nNODE_ENV=production\nDATA_DIR=./data-env\n`);
     t.after(() => writeFileSync(path.join(release.dir, '.env'), ''));
