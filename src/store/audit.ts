@@ -29,11 +29,18 @@ export interface AuditFilter {
 /** Entries older than this are removed by the periodic purge (the file must stay small). */
 export const AUDIT_RETENTION_SECONDS = 400 * 86_400;
 
+/**
+ * Who acted, by name: an entry made with only the actor's id (a sign-out knows the token's
+ * subject, not the name) gets the name from the users table; older rows are named on reading.
+ */
+const ACTOR = 'COALESCE(actor, (SELECT username FROM users WHERE users.id = audit_log.actor_id))';
+
 export function insertAudit(q: Query, entry: AuditEntry, now: number): void {
+  const actor = entry.actor ?? (entry.actorId == null ? undefined : q.get<{ username: string }>('SELECT username FROM users WHERE id = ?', [entry.actorId])?.username);
   q.run('INSERT INTO audit_log (at, actor_id, actor, action, target, ip, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
     now,
     entry.actorId ?? null,
-    entry.actor?.slice(0, 200) ?? null,
+    actor?.slice(0, 200) ?? null,
     entry.action,
     entry.target?.slice(0, 200) ?? null,
     entry.ip ?? null,
@@ -46,7 +53,7 @@ export function listAudit(q: Query, filter: AuditFilter): AuditRecord[] {
   const where: string[] = [];
   const params: Array<string | number> = [];
   if (filter.action !== undefined) (where.push('action = ?'), params.push(filter.action));
-  if (filter.actor !== undefined) (where.push('actor = ?'), params.push(filter.actor));
+  if (filter.actor !== undefined) (where.push(`${ACTOR} = ?`), params.push(filter.actor));
   if (filter.outcome !== undefined) (where.push('outcome = ?'), params.push(filter.outcome));
   if (filter.since !== undefined) (where.push('at >= ?'), params.push(filter.since));
   if (filter.until !== undefined) (where.push('at < ?'), params.push(filter.until));
@@ -54,7 +61,7 @@ export function listAudit(q: Query, filter: AuditFilter): AuditRecord[] {
   params.push(Math.min(Math.max(filter.limit ?? 100, 1), 500));
   return q
     .all<{ id: number; at: number; actor_id: number | null; actor: string | null; action: string; target: string | null; ip: string | null; outcome: string; detail: string | null }>(
-      `SELECT id, at, actor_id, actor, action, target, ip, outcome, detail FROM audit_log
+      `SELECT id, at, actor_id, ${ACTOR} AS actor, action, target, ip, outcome, detail FROM audit_log
        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
       params,
     )

@@ -175,4 +175,16 @@ describe('admin audit log', () => {
     assert.equal(body.field, 'outcome');
     assert.equal((await assertError(await call(a, '/api/admin/audit?limit=9999', { cookie }), 400, 'bad_request')).field, 'limit');
   });
+
+  test('a sign-out names who signed out, and the actor filter finds it', async (t) => {
+    const { a, cookie } = await withAdmin(t);
+    await addUser(a, 'mina');
+    const mina = await a.login('mina', PASSWORD);
+    assert.equal((await call(a, '/api/auth/logout', { method: 'POST', cookie: mina.cookie, csrf: mina.csrf })).status, 204);
+    type Entries = { entries: Array<{ action: string; actor: string | null }> };
+    const logouts = (await (await call(a, '/api/admin/audit?action=logout', { cookie })).json()) as Entries;
+    assert.deepEqual(logouts.entries.map((e) => e.actor), ['mina']);
+    const byMina = (await (await call(a, '/api/admin/audit?actor=mina', { cookie })).json()) as Entries;
+    assert.ok(byMina.entries.some((e) => e.action === 'logout'));
+  });
 });
