@@ -97,7 +97,13 @@ export function start(options: StartOptions): Running | undefined {
       : undefined;
   const clientAddress = createClientAddress(config.trustProxy);
   const limiter = createLimiter({
-    store: config.rateLimitStorage.kind === 'memory' ? createMemoryStore() : createFileStore({ dir: config.rateLimitStorage.dir }),
+    store:
+      config.rateLimitStorage.kind === 'memory'
+        ? createMemoryStore()
+        : createFileStore({
+            dir: config.rateLimitStorage.dir,
+            onCapped: () => logger.warn('a rate-limit journal reached its size cap (a flood?): this window is counted in each process\'s memory until it ends'),
+          }),
     failMode: config.rateLimitFail,
     logger,
   });

@@ -83,11 +83,13 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
     try {
       if (deps.limits !== undefined) {
         const { limiter, login } = deps.limits;
-        // Per username (spread-out guessing at one account) — per device for a browser that signed
-        // in as this user before, so that guessing cannot lock the real user out — then per
-        // address (one source guessing many).
-        await limiter.check(c, { ...login, name: 'login-user' }, device === undefined ? `user:${usernameKey(input.username)}` : `device:${device}`);
+        // Per address first (one source guessing many): a refused attempt then writes nothing for
+        // the username it named, so a flood of made-up usernames from one source grows the
+        // journal by at most the address's own limit. Then per username (spread-out guessing at
+        // one account), or per device for a browser that signed in as this user before, so that
+        // guessing cannot lock the real user out.
         await limiter.check(c, login, `ip:${addressKey(ip)}`);
+        await limiter.check(c, { ...login, name: 'login-user' }, device === undefined ? `user:${usernameKey(input.username)}` : `device:${device}`);
       }
       issued = await service.login({ username: input.username, password: input.password, ip, ...(device === undefined ? {} : { device }) });
     } catch (error) {

@@ -22,7 +22,7 @@
  * limit appends nothing more (a refused flood writes nothing), and a window's file is deleted
  * once the next window is over.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { Journal, RateLimitStorageError, type JournalFs } from './journal.ts';
@@ -32,12 +32,27 @@ export { RateLimitStorageError, type JournalFs } from './journal.ts';
 
 export interface FileStoreOptions {
   readonly dir: string;
-  /** A window's journal may not grow past this: past it, the store reports a storage failure. */
+  /** A window's journal may not grow past this: past it, that window is counted in each process's memory. */
   readonly maxFileBytes?: number;
+  /** Told once per window that reaches the cap (the server logs a warning). */
+  readonly onCapped?: () => void;
   readonly fs?: JournalFs;
 }
 
 const FILE = /^w(\d+)-(\d+)\.log$/;
+
+/** Keys longer than this are stored by their hash: a line's size must not be the client's choice. */
+const MAX_KEY = 80;
+
+/**
+ * A key as the journal stores it: one line per record (no line breaks), and at most MAX_KEY
+ * characters, so that a flood of 200-character usernames costs no more disk than short ones.
+ */
+export function journalKey(ruleName: string, key: string): string {
+  const named = `${ruleName}/${key}`;
+  if (named.length <= MAX_KEY && !named.includes('\n') && !named.includes('\r')) return named;
+  return `${ruleName}/#${createHash('sha256').update(key).digest('base64url')}`;
+}
 
 /** Past this many requests waiting in one turn, the batch is written at once. */
 const MAX_BATCH = 512;
@@ -81,7 +96,9 @@ export function createFileStore(options: FileStoreOptions): RateLimitStore {
       for (const { journal } of request.slots) {
         if (outcomes.has(journal)) continue;
         try {
+          const wasCapped = journal.capped;
           outcomes.set(journal, journal.commit(maxFileBytes, tag));
+          if (journal.capped && !wasCapped) options.onCapped?.();
         } catch (error) {
           outcomes.set(journal, storageError(error));
         }
@@ -160,9 +177,7 @@ export function createFileStore(options: FileStoreOptions): RateLimitStore {
 
   return {
     consume(key: string, rule: Rule, now: number): Promise<Decision> {
-      // One line per record: the key may not break it.
-      const named = `${rule.name}/${key}`;
-      const recordKey = named.includes('\n') || named.includes('\r') ? named.replace(/[\r\n]/g, '?') : named;
+      const recordKey = journalKey(rule.name, key);
       const slots: Slot[] = [];
       try {
         for (const w of rule.windows) {

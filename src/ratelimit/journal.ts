@@ -41,6 +41,8 @@ export class Journal {
   #ids: string[] = [];
   #keys: string[] = [];
   readonly queued = new Map<string, number>();
+  /** True once the file reached its size cap: this window is counted in memory since. */
+  capped = false;
 
   constructor(fsImpl: JournalFs, file: string) {
     this.#fs = fsImpl;
@@ -71,7 +73,7 @@ export class Journal {
   /**
    * Appends the batch in one write, then reads up to its last line: the rank of each of its
    * lines, by place in the batch (0: not found). Throws (a storage error) when the write fails
-   * or comes up short.
+   * or comes up short. Past `maxFileBytes` it ranks in memory instead (see below).
    */
   commit(maxFileBytes: number, tag: string): number[] {
     const batch: Batch = { text: this.#batch, ids: this.#ids, keys: this.#keys, ranks: new Array<number>(this.#ids.length).fill(0) };
@@ -79,7 +81,18 @@ export class Journal {
     this.#ids = [];
     this.#keys = [];
     this.queued.clear();
-    if (this.#offset > maxFileBytes) throw new RateLimitStorageError('a rate-limit journal reached its size cap');
+    if (this.#offset > maxFileBytes) {
+      // A flood must not fill the disk, nor open every limit: past the cap the file takes no more
+      // lines, and counting goes on in this process's memory until the window ends (each
+      // process then limits alone: at most its own share of a limit more, never unlimited).
+      this.capped = true;
+      for (let i = 0; i < batch.keys.length; i += 1) {
+        const count = (this.counts.get(batch.keys[i]!) ?? 0) + 1;
+        this.counts.set(batch.keys[i]!, count);
+        batch.ranks[i] = count;
+      }
+      return batch.ranks;
+    }
     // The leading newline ends any torn line left before it (a short write on a full disk), so
     // that fragment cannot swallow the first record; readers skip the empty lines.
     const bytes = Buffer.from(`\n${batch.text}`);

@@ -157,16 +157,16 @@ describe('default limit: headers and refusals', () => {
 describe('sign-in limits (5/minute;50/day per username and per address)', () => {
   const loginPolicy = '"login";q=5;w=60, "login-day";q=50;w=86400';
 
-  test('an admitted sign-in lists every policy that applied (default, per username, per address), both windows each', async (t) => {
+  test('an admitted sign-in lists every policy that applied (default, per address, per username), both windows each', async (t) => {
     const a = await limitedApp(t, { rateLimit: {} });
     await cheapUser(a, 'alice');
     const res = await signIn(a, '203.0.113.20', 'alice', GOOD);
     assert.equal(res.status, 200, await res.clone().text());
     assertLimitHeaders(res, {
-      policy: `"default";q=300;w=60, "login-user";q=5;w=60, "login-user-day";q=50;w=86400, ${loginPolicy}`,
+      policy: `"default";q=300;w=60, ${loginPolicy}, "login-user";q=5;w=60, "login-user-day";q=50;w=86400`,
       current:
-        `"default";r=299;t=${MINUTE_LEFT}, "login-user";r=4;t=${MINUTE_LEFT}, "login-user-day";r=49;t=${DAY_LEFT}, ` +
-        `"login";r=4;t=${MINUTE_LEFT}, "login-day";r=49;t=${DAY_LEFT}`,
+        `"default";r=299;t=${MINUTE_LEFT}, "login";r=4;t=${MINUTE_LEFT}, "login-day";r=49;t=${DAY_LEFT}, ` +
+        `"login-user";r=4;t=${MINUTE_LEFT}, "login-user-day";r=49;t=${DAY_LEFT}`,
       limit: 5,
       remaining: 4,
       reset: RESET,

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
@@ -133,16 +133,26 @@ describe('file store: storage failures are RateLimitStorageError', () => {
     assert.equal(outcomes.filter(Boolean).length, 4, `four more admitted (five in all): ${outcomes.join(' ')}`);
   });
 
-  test('the journal size cap is a storage failure too (a flood cannot fill the disk)', async (t) => {
-    const store = createFileStore({ dir: tempDir(t), maxFileBytes: 2000 });
+  test('at the journal size cap the file stops growing, and counting goes on in memory: no limit opens', async (t) => {
+    const dir = tempDir(t);
+    let capped = 0;
+    const store = createFileStore({ dir, maxFileBytes: 2000, onCapped: () => (capped += 1) });
     t.after(() => store.close());
     const many = rule('r', '1000000/minute');
-    let admitted = 0;
-    await assert.rejects(async () => {
-      for (let i = 0; i < 1000; i += 1) if ((await store.consume(`k${i}`, many, T0)).allowed) admitted += 1;
-    }, /size cap/);
-    assert.ok(admitted > 20 && admitted < 200, `${admitted} lines before the cap`);
+    for (let i = 0; i < 1000; i += 1) assert.equal((await store.consume(`k${i}`, many, T0)).allowed, true);
+    const size = (): number => readdirSync(dir).reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
+    assert.ok(size() < 2000 + 200, `the journal stopped near its cap (${size()} bytes)`);
+    assert.equal(capped, 1, 'told once');
+    // A key at its limit is still refused, counted in this process's memory.
+    const five = rule('r', '5/minute');
+    const decisions = [];
+    for (let i = 0; i < 7; i += 1) decisions.push((await store.consume('late', five, T0)).allowed);
+    assert.deepEqual(decisions, [true, true, true, true, true, false, false]);
+    const before = size();
+    for (let i = 0; i < 100; i += 1) await store.consume(`flood-${i}`, many, T0);
+    assert.equal(size(), before, 'nothing more written');
   });
+
 });
 
 describe('file store failures through the middleware', () => {
