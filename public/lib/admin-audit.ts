@@ -12,6 +12,8 @@ interface Entry {
   readonly target: string | null;
   readonly ip: string | null;
   readonly detail: string | null;
+  /** More than 1 on the row that counts a day's failed sign-ins past the cap. */
+  readonly times?: number;
 }
 
 let filters = new URLSearchParams();
@@ -28,7 +30,7 @@ function entryRow(entry: Entry): HTMLTableRowElement {
     h('td', {}, entry.target ?? ''),
     h('td', {}, entry.ip ?? ''),
     h('td', {}, h('span', { class: `badge ${entry.outcome}` }, entry.outcome)),
-    h('td', { class: 'detail' }, entry.detail ?? ''),
+    h('td', { class: 'detail' }, `${entry.detail ?? ''}${(entry.times ?? 1) > 1 ? ` (\u00d7${(entry.times ?? 1).toLocaleString('en')})` : ''}`),
   );
 }
 

@@ -14,6 +14,8 @@ export interface AuditEntry {
 export interface AuditRecord extends AuditEntry {
   readonly id: number;
   readonly at: number;
+  /** How many events the row stands for: 1, or more on the row that counts a day's failed sign-ins past the cap. */
+  readonly times: number;
 }
 
 export interface AuditFilter {
@@ -28,6 +30,28 @@ export interface AuditFilter {
 
 /** Entries older than this are removed by the periodic purge (the file must stay small). */
 export const AUDIT_RETENTION_SECONDS = 400 * 86_400;
+
+/**
+ * Failed sign-ins are what an attacker can write at will (every write rewrites the whole file,
+ * so the file's size is every sign-out's latency): they are kept 30 days, not 400, and at most
+ * FAILURE_ROWS_PER_DAY a day one by one; past that, one row a day counts the rest.
+ */
+export const FAILURE_RETENTION_SECONDS = 30 * 86_400;
+export const FAILURE_ROWS_PER_DAY = 500;
+const OVERFLOW = 'more failed sign-ins than the day\u2019s limit of rows: counted here, not listed';
+
+/** A failed sign-in: its own row while the day has room, else one more on the day's overflow row. */
+export function insertFailure(q: Query, entry: AuditEntry, now: number): void {
+  const day = now - (now % 86_400);
+  const today = q.get<{ n: number }>("SELECT COUNT(*) AS n FROM audit_log WHERE action = ? AND outcome = 'failure' AND at >= ?", [entry.action, day])?.n ?? 0;
+  if (today < FAILURE_ROWS_PER_DAY) return insertAudit(q, entry, now);
+  const overflow = q.get<{ id: number }>("SELECT id FROM audit_log WHERE action = ? AND outcome = 'failure' AND at >= ? AND detail = ?", [entry.action, day, OVERFLOW]);
+  if (overflow === undefined) {
+    q.run("INSERT INTO audit_log (at, action, outcome, detail, times) VALUES (?, ?, 'failure', ?, 1)", [now, entry.action, OVERFLOW]);
+  } else {
+    q.run('UPDATE audit_log SET times = times + 1, at = ? WHERE id = ?', [now, overflow.id]);
+  }
+}
 
 /**
  * Who acted, by name: an entry made with only the actor's id (a sign-out knows the token's
@@ -60,8 +84,8 @@ export function listAudit(q: Query, filter: AuditFilter): AuditRecord[] {
   if (filter.beforeId !== undefined) (where.push('id < ?'), params.push(filter.beforeId));
   params.push(Math.min(Math.max(filter.limit ?? 100, 1), 500));
   return q
-    .all<{ id: number; at: number; actor_id: number | null; actor: string | null; action: string; target: string | null; ip: string | null; outcome: string; detail: string | null }>(
-      `SELECT id, at, actor_id, ${ACTOR} AS actor, action, target, ip, outcome, detail FROM audit_log
+    .all<{ id: number; at: number; actor_id: number | null; actor: string | null; action: string; target: string | null; ip: string | null; outcome: string; detail: string | null; times: number }>(
+      `SELECT id, at, actor_id, ${ACTOR} AS actor, action, target, ip, outcome, detail, times FROM audit_log
        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`,
       params,
     )
@@ -75,9 +99,11 @@ export function listAudit(q: Query, filter: AuditFilter): AuditRecord[] {
       ip: row.ip,
       outcome: row.outcome as AuditEntry['outcome'],
       detail: row.detail,
+      times: row.times,
     }));
 }
 
 export function purgeAudit(q: Query, now: number): number {
-  return q.run('DELETE FROM audit_log WHERE at < ?', [now - AUDIT_RETENTION_SECONDS]).changes;
+  const failures = q.run("DELETE FROM audit_log WHERE action = 'login' AND outcome = 'failure' AND at < ?", [now - FAILURE_RETENTION_SECONDS]).changes;
+  return failures + q.run('DELETE FROM audit_log WHERE at < ?', [now - AUDIT_RETENTION_SECONDS]).changes;
 }

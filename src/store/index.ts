@@ -3,7 +3,7 @@
  * (never a raw get-then-set across two calls). Writes go through DatabaseFile's locked,
  * durable commit; reads see other processes' writes on their very next call.
  */
-import { insertAudit, listAudit, purgeAudit, type AuditEntry, type AuditFilter, type AuditRecord } from './audit.ts';
+import { insertAudit, insertFailure, listAudit, purgeAudit, type AuditEntry, type AuditFilter, type AuditRecord } from './audit.ts';
 import type { DatabaseFile } from '../db/db-file.ts';
 import { addFailure, clearFailures, failureCounts, purgeFailures, type FailureCount } from './lockout.ts';
 import type { Query } from '../db/query.ts';
@@ -99,7 +99,7 @@ export function createStore(file: DatabaseFile, now: Clock): Store {
     recordLoginFailure: (keys, audit) =>
       write((q) => {
         addFailure(q, keys, now());
-        insertAudit(q, audit, now());
+        insertFailure(q, audit, now());
       }),
 
     createUser: (user, audit) =>

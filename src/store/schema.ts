@@ -80,4 +80,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    up(q) {
+      q.exec(`
+        -- Failed sign-ins are capped per day (store/audit.ts): past the cap, one row counts the rest.
+        ALTER TABLE audit_log ADD COLUMN times INTEGER NOT NULL DEFAULT 1;
+      `);
+    },
+  },
 ];

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { createMemoryLogger } from '../../src/log/index.ts';
-import { insertAudit } from '../../src/store/audit.ts';
+import { insertAudit, insertFailure } from '../../src/store/audit.ts';
 import { StoreUnavailableError, UserExistsError, type DatabaseFile, type NewUser, type Store } from '../../src/store/index.ts';
 import { revokeFamily, revokeJti } from '../../src/store/sessions.ts';
 import { DATABASE_FILE, openStore } from '../../src/store/open.ts';
@@ -195,6 +195,29 @@ describe('store: purge', () => {
     const second = await store.purge();
     assert.deepEqual({ revocations: second.revocations, families: second.families, audit: second.audit }, { revocations: 1, families: 2, audit: 1 });
     assert.deepEqual(await columnOnDisk(file, 'SELECT action FROM audit_log'), ['recent']);
+  });
+
+  test('failed sign-ins: at most 500 rows a day, one more row counting the rest, and kept 30 days, not 400', async (t) => {
+    const { store, clock, file, db } = open(t, tempDir(t));
+    const fail = (i: number) => ({ action: 'login', actor: `guess-${i}`, ip: `192.0.2.${i % 250}`, outcome: 'failure' as const, detail: 'bad credentials' });
+    // Written straight to the file, as recordLoginFailure does, without the periodic purge.
+    await db.write((q) => {
+      for (let i = 0; i < 600; i += 1) insertFailure(q, fail(i), T0 + i);
+      insertAudit(q, { action: 'user_create', outcome: 'success' }, T0);
+    });
+    const rows = await columnOnDisk(file, "SELECT times FROM audit_log WHERE action = 'login' ORDER BY id");
+    assert.equal(rows.length, 501);
+    assert.deepEqual(rows.slice(-2), [1, 100], 'the 501st row counts the 100 past the cap');
+    const listed = await store.listAudit({ action: 'login', limit: 1 });
+    assert.equal(listed[0]?.times, 100);
+    assert.match(listed[0]?.detail ?? '', /counted here, not listed/);
+
+    await db.write((q) => insertFailure(q, fail(1), T0 + 86_400)); // the next day has room again
+    assert.equal((await columnOnDisk(file, "SELECT count(*) FROM audit_log WHERE action = 'login'"))[0], 502);
+
+    clock.now = T0 + 32 * 86_400;
+    assert.equal((await store.purge()).audit, 502);
+    assert.deepEqual(await columnOnDisk(file, 'SELECT action FROM audit_log'), ['user_create'], 'other entries stay their 400 days');
   });
 
   test('ordinary writes run the purge every ten minutes, without a timer', async (t) => {
