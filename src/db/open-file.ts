@@ -9,7 +9,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log/index.ts';
 import { DatabaseFile, type Migration } from './db-file.ts';
-import { createFileLock } from './lock.ts';
+import { createFileLock, type FileLock } from './lock.ts';
 import type { SqlJsStatic } from './sqljs.ts';
 
 export interface DatabaseFileSpec {
@@ -25,12 +25,17 @@ export interface DatabaseFileSpec {
   readonly memoLimit?: number;
 }
 
+/** The write lock of a database file: one name, so a backup or a restore takes the very lock the app's writers take. */
+export function databaseLock(dbPath: string): FileLock {
+  return createFileLock(`${dbPath}.lock`);
+}
+
 export function openDatabaseFile(spec: DatabaseFileSpec): { file: DatabaseFile; checkFile: () => Promise<void> } {
   const dbPath = path.join(spec.dataDir, spec.name);
   const file = new DatabaseFile({
     file: dbPath,
     loadSql: spec.loadSql,
-    lock: createFileLock(`${dbPath}.lock`),
+    lock: databaseLock(dbPath),
     logger: spec.logger,
     migrations: spec.migrations,
     ...(spec.memoLimit === undefined ? {} : { memoLimit: spec.memoLimit }),
