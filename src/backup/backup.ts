@@ -42,6 +42,13 @@ export interface BackupOptions {
   readonly label?: string;
   /** How the files are read: under their locks by default (a caller already holding them passes readFiles). */
   readonly read?: (files: readonly LockedFile[]) => Promise<Array<Uint8Array | undefined>>;
+  /**
+   * Keep the files as they are, unchecked, compressed fast: for the state a restore replaces,
+   * taken while the app's writers wait (SQLite's check of 100,000 records alone takes over a
+   * second), and which must be kept even when damaged, since a damaged database is a reason
+   * to restore. Its schema comes from the file header.
+   */
+  readonly asIs?: boolean;
 }
 
 export interface BackupResult {
@@ -80,21 +87,22 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
   }
   let renamed = false;
   try {
-    const sql = await options.loadSql();
+    const sql = options.asIs === true ? undefined : await options.loadSql();
     const snapshot = await (options.read ?? readSnapshot)(options.databases);
     const files: ManifestFile[] = [];
     const entries = [];
     for (const [i, bytes] of snapshot.entries()) {
       if (bytes === undefined) continue;
       const name = path.basename(options.databases[i]!.file);
-      const check = checkDatabase(sql, bytes);
+      const check = sql === undefined ? { ok: true as const, schema: headerSchema(bytes) } : checkDatabase(sql, bytes);
       if (!check.ok) throw new BackupError(`${name} in the data folder is damaged (${check.problem}): no backup was written`);
       files.push({ name, bytes: bytes.length, sha256: sha256(bytes), schema: check.schema });
       entries.push({ name, bytes });
     }
     if (files.length === 0) return { path: undefined, files, archiveBytes: 0 };
     const manifest: Manifest = { format: FORMAT, version: 1, createdAt: at.toISOString(), files };
-    const archive = await packArchive([{ name: MANIFEST, bytes: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) }, ...entries], Math.floor(at.getTime() / 1000));
+    const manifestEntry = { name: MANIFEST, bytes: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) };
+    const archive = await packArchive([manifestEntry, ...entries], Math.floor(at.getTime() / 1000), options.asIs === true ? 1 : 6);
     try {
       await handle.writeFile(archive);
       await handle.sync();
@@ -116,6 +124,11 @@ export async function createBackup(options: BackupOptions): Promise<BackupResult
     await handle?.close().catch(() => undefined);
     if (!renamed) await unlink(temp).catch(() => undefined);
   }
+}
+
+/** `user_version`, which SQLite keeps at offset 60 of the file header (-1 for bytes too short to hold one). */
+function headerSchema(bytes: Uint8Array): number {
+  return bytes.length >= 100 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt32BE(60) : -1;
 }
 
 /** Reads the archive back from the disk and holds it to the manifest: what was checked is what was stored. */

@@ -118,9 +118,10 @@ async function restore(args: readonly string[], deps: BackupCliDeps, io: BackupC
   }
   const safetyDir = path.join(deps.dataDir, 'backups');
   await mkdir(safetyDir, { recursive: true, mode: 0o700 });
-  const result = await restoreBackup({ backup: verified, databases, safetyDir, loadSql: deps.loadSql, now: io.now });
+  const result = await restoreBackup({ backup: verified, databases, safetyDir, loadSql: deps.loadSql, now: io.now, elapsed: io.elapsed });
   io.out(`restored ${result.restored.join(', ')} from ${path.resolve(file)} (taken ${verified.createdAt}) in ${seconds(io.elapsed() - started)}`);
   io.out(result.previous === undefined ? '  the data folder held no database before' : `  the state it replaced is in ${result.previous}`);
+  io.out(`  the databases were locked for ${seconds(result.lockedMs)} (the longest any app write waited)`);
   if (running.length > 0) io.out(`  ${running.length} running app ${running.length === 1 ? 'process loads' : 'processes load'} it on the next request`);
   return 0;
 }
