@@ -10,6 +10,7 @@ import { createBackup } from '../backup/backup.ts';
 import { pruneBackups } from '../backup/files.ts';
 import { readBackup, restoreBackup, type KnownDatabase } from '../backup/restore.ts';
 import { latestVersion } from '../db/migrate.ts';
+import { LockTimeoutError } from '../db/lock.ts';
 import { databaseLock } from '../db/open-file.ts';
 import type { SqlJsStatic } from '../db/sqljs.ts';
 import { FIGURES_FILE } from '../figures/open.ts';
@@ -53,6 +54,11 @@ export interface BackupCliIo {
 }
 
 export const DEFAULT_KEEP = 7;
+/**
+ * How long the tool waits for a database's lock. Longer than the app's 10 s: it waits holding
+ * nothing (db/snapshot.ts), and a nightly backup had better wait out an import than fail.
+ */
+const LOCK_WAIT_MS = 60_000;
 
 /** The data folder's database files, each with the lock its writers take and the newest schema this release reads. */
 export function dataDatabases(dataDir: string): KnownDatabase[] {
@@ -61,7 +67,7 @@ export function dataDatabases(dataDir: string): KnownDatabase[] {
     { name: FIGURES_FILE, migrations: FIGURES_MIGRATIONS },
   ].map(({ name, migrations }) => {
     const file = path.join(dataDir, name);
-    return { file, lock: databaseLock(file), latestSchema: latestVersion(migrations) };
+    return { file, lock: databaseLock(file, { timeoutMs: LOCK_WAIT_MS }), latestSchema: latestVersion(migrations) };
   });
 }
 
@@ -135,6 +141,10 @@ export async function backupCommand(area: 'backup' | 'restore', args: readonly s
     }
     return await (area === 'backup' ? backup(args, deps, io) : restore(args, deps, io));
   } catch (error) {
+    if (error instanceof LockTimeoutError) {
+      io.err(`error: the databases stayed busy (${error.message}); nothing was changed: try again later`);
+      return 1;
+    }
     return failure(error, BACKUP_USAGE, io.err);
   }
 }

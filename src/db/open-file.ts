@@ -9,7 +9,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log/index.ts';
 import { DatabaseFile, type Migration } from './db-file.ts';
-import { createFileLock, type FileLock } from './lock.ts';
+import { createFileLock, type FileLock, type FileLockOptions } from './lock.ts';
 import type { SqlJsStatic } from './sqljs.ts';
 
 export interface DatabaseFileSpec {
@@ -26,8 +26,8 @@ export interface DatabaseFileSpec {
 }
 
 /** The write lock of a database file: one name, so a backup or a restore takes the very lock the app's writers take. */
-export function databaseLock(dbPath: string): FileLock {
-  return createFileLock(`${dbPath}.lock`);
+export function databaseLock(dbPath: string, options?: FileLockOptions): FileLock {
+  return createFileLock(`${dbPath}.lock`, options);
 }
 
 export function openDatabaseFile(spec: DatabaseFileSpec): { file: DatabaseFile; checkFile: () => Promise<void> } {

@@ -8,7 +8,7 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { readWhole, writeAtomically } from './file-ops.ts';
-import type { FileLock, HeldLock } from './lock.ts';
+import { LockTimeoutError, type FileLock, type HeldLock } from './lock.ts';
 import type { SqlJsStatic } from './sqljs.ts';
 
 export interface LockedFile {
@@ -17,19 +17,44 @@ export interface LockedFile {
   readonly lock: FileLock;
 }
 
+/** After this many rounds of finding another lock busy, give up: the files are written without pause. */
+const MAX_ROUNDS = 50;
+/** How long to try a further lock while holding others: about one ordinary write. */
+const FURTHER_WAIT_MS = 25;
+
 /**
- * Holds every lock at once, taken in the order given and released in reverse, while `work`
- * runs. The app's processes never hold two of these locks together, so a fixed order cannot
- * deadlock with them; holding them together makes one snapshot of all the files, not a copy
- * of each at a different moment.
+ * Holds every lock at once while `work` runs, so that what it reads and writes is one moment
+ * of all the files. Never waits long while holding a lock: a long write to one file (an import
+ * of 100,000 figure records) must not stall the others' writers (sign-ins) behind us. So it
+ * waits for one lock holding none, then tries each further one briefly; when one is busy it
+ * lets all go and starts again with the busy one. The app's processes never hold two of these
+ * locks, so nothing waits for us in a circle.
  */
 export async function underLocks<T>(files: readonly LockedFile[], work: () => Promise<T>): Promise<T> {
+  const order = [...files];
   const held: HeldLock[] = [];
+  const releaseAll = async (): Promise<void> => {
+    for (const lock of held.splice(0).reverse()) await lock.release().catch(() => undefined);
+  };
   try {
-    for (const { lock } of files) held.push(await lock.acquire());
+    for (let round = 0; held.length < order.length; round += 1) {
+      if (round >= MAX_ROUNDS) throw new LockTimeoutError(order.map((f) => f.lock.path).join(' + '), round * FURTHER_WAIT_MS);
+      held.push(await order[0]!.lock.acquire());
+      for (const [i, { lock }] of order.entries()) {
+        if (i === 0) continue;
+        try {
+          held.push(await lock.acquire({ timeoutMs: FURTHER_WAIT_MS }));
+        } catch (error) {
+          if (!(error instanceof LockTimeoutError)) throw error;
+          await releaseAll();
+          order.unshift(...order.splice(i, 1));
+          break;
+        }
+      }
+    }
     return await work();
   } finally {
-    for (const lock of held.reverse()) await lock.release().catch(() => undefined);
+    await releaseAll();
   }
 }
 

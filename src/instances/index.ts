@@ -64,6 +64,7 @@ export function registerInstance(dataDir: string, options: InstanceOptions = {})
 export function runningInstances(dataDir: string, options: InstanceOptions = {}): Instance[] {
   const isAlive = options.isAlive ?? defaultIsAlive;
   const dir = path.join(dataDir, RUN_FOLDER);
+  const here = hostname();
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -71,8 +72,10 @@ export function runningInstances(dataDir: string, options: InstanceOptions = {})
     return [];
   }
   const running: Instance[] = [];
-  const here = hostname();
   for (const name of names) {
+    // A process killed between writing its entry and renaming it into place leaves the temporary file.
+    const orphan = /^(\d+)\.json\.tmp$/.exec(name);
+    if (orphan !== null && !isAlive({ pid: Number(orphan[1]), start: '', host: here, token: '' })) unlinkQuietly(path.join(dir, name));
     if (!/^\d+\.json$/.test(name)) continue;
     const file = path.join(dir, name);
     let entry: Instance | undefined;
@@ -86,13 +89,17 @@ export function runningInstances(dataDir: string, options: InstanceOptions = {})
       running.push(entry);
       continue;
     }
-    try {
-      unlinkSync(file); // a process that died without cleaning up (or unreadable content)
-    } catch {
-      // another reader removed it first
-    }
+    unlinkQuietly(file); // a process that died without cleaning up (or unreadable content)
   }
   return running.sort((a, b) => a.pid - b.pid);
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // another reader removed it first
+  }
 }
 
 function parse(text: string): Instance | undefined {

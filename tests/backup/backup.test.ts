@@ -14,7 +14,7 @@ import { BackupError, backupName, listBackups, pruneBackups } from '../../src/ba
 import { readBackup, type KnownDatabase } from '../../src/backup/restore.ts';
 import { createFileLock } from '../../src/db/lock.ts';
 import { databaseLock } from '../../src/db/open-file.ts';
-import { checkDatabase, readSnapshot } from '../../src/db/snapshot.ts';
+import { checkDatabase, readSnapshot, underLocks, type LockedFile } from '../../src/db/snapshot.ts';
 import { createSqlJsLoader } from '../../src/db/sqljs.ts';
 import { RUN_FOLDER, registerInstance, runningInstances } from '../../src/instances/index.ts';
 import { needSystem } from '../helpers/system.ts';
@@ -89,6 +89,26 @@ describe('copies under the lock', () => {
     const check = checkDatabase(await loadSql(), bytes!);
     assert.deepEqual(check, { ok: true, schema: db.latestSchema });
     assert.deepEqual(await readSnapshot([{ file: path.join(dir, 'absent.sqlite'), lock: databaseLock(path.join(dir, 'absent.sqlite')) }]), [undefined]);
+  });
+
+  test('holding several locks: never holds one while waiting long for another (sign-ins must not stall behind an import)', async (t) => {
+    const dir = tempDir(t);
+    const [a, b] = ['a.sqlite', 'b.sqlite'].map((name) => ({ file: path.join(dir, name), lock: databaseLock(path.join(dir, name)) })) as [LockedFile, LockedFile];
+    const importing = await createFileLock(`${b.file}.lock`).acquire(); // a long write to b
+    let ran = false;
+    const both = underLocks([a, b], async () => {
+      ran = true;
+      // Inside: both are ours, and nobody else gets either.
+      await assert.rejects(createFileLock(`${a.file}.lock`).acquire({ timeoutMs: 30 }));
+      await assert.rejects(createFileLock(`${b.file}.lock`).acquire({ timeoutMs: 30 }));
+    });
+    // Meanwhile a's writers get through again and again: the waiting copy holds nothing for long.
+    for (let i = 0; i < 20; i += 1) await (await createFileLock(`${a.file}.lock`).acquire({ timeoutMs: 1000 })).release();
+    assert.equal(ran, false);
+    await importing.release();
+    await both;
+    assert.equal(ran, true);
+    assert.deepEqual(readdirSync(dir).filter((name) => name.endsWith('.lock')), [], 'every lock released');
   });
 
   test('checkDatabase tells a database from other bytes and from a damaged one', async (t) => {
@@ -189,8 +209,10 @@ describe('running app processes', () => {
     writeFileSync(path.join(run, '1.json'), entry(1, 'not-init-start-time'));
     writeFileSync(path.join(run, '2.json'), '{"half');
     writeFileSync(path.join(run, 'README'), 'not an entry');
+    writeFileSync(path.join(run, '999999998.json.tmp'), entry(999_999_998, '1')); // killed between write and rename
+    writeFileSync(path.join(run, `${child.pid}.json.tmp`), 'being written');
     assert.deepEqual(runningInstances(dataDir).map((i) => i.pid), [child.pid]);
-    assert.deepEqual(readdirSync(run).sort(), [`${child.pid}.json`, `${process.pid}.json`, 'README'].sort());
+    assert.deepEqual(readdirSync(run).sort(), [`${child.pid}.json`, `${child.pid}.json.tmp`, `${process.pid}.json`, 'README'].sort());
     unregister();
     assert.equal(readdirSync(run).includes(`${process.pid}.json`), false);
   });
