@@ -133,11 +133,12 @@ function headerSchema(bytes: Uint8Array): number {
 
 /** Reads the archive back from the disk and holds it to the manifest: what was checked is what was stored. */
 async function verifyWritten(file: string, files: readonly ManifestFile[]): Promise<void> {
-  const entries = await unpackArchive(await readFile(file));
+  const differs = new BackupError(`the backup read back from ${path.dirname(file)} differs from what was written (a failing disk?): no backup was written`);
+  const entries = await unpackArchive(await readFile(file)).catch(() => {
+    throw differs;
+  });
   for (const expected of files) {
     const found = entries.find((entry) => entry.name === expected.name);
-    if (found === undefined || sha256(found.bytes) !== expected.sha256) {
-      throw new BackupError(`the backup read back from ${path.dirname(file)} differs from what was written (a failing disk?): no backup was written`);
-    }
+    if (found === undefined || sha256(found.bytes) !== expected.sha256) throw differs;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { alive } from '../db/file-ops.ts';
 
 /** What a person reads: the message says what went wrong and what to do; never a stack trace. */
 export class BackupError extends Error {
@@ -47,8 +48,18 @@ export async function listBackups(dir: string): Promise<BackupListing[]> {
     .sort((a, b) => (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : a.name < b.name ? -1 : 1));
 }
 
-/** Deletes all but the newest `keep` backups in `dir`; returns the names deleted. */
+/** `<backup name>.<pid>.tmp`: a backup being written, by the process named. */
+const TEMP = /^dashboard-backup-.*\.tar\.gz\.(\d+)\.tmp$/;
+
+/**
+ * Deletes all but the newest `keep` backups in `dir`, and the temporary files of backups whose
+ * writer died mid-way (they would fill the disk unseen); returns the backups deleted.
+ */
 export async function pruneBackups(dir: string, keep: number): Promise<string[]> {
+  for (const name of await readdir(dir)) {
+    const pid = Number(TEMP.exec(name)?.[1] ?? Number.NaN);
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) await unlink(path.join(dir, name)).catch(() => undefined);
+  }
   const all = await listBackups(dir);
   const old = all.slice(0, Math.max(0, all.length - keep));
   const deleted: string[] = [];

@@ -136,14 +136,17 @@ describe('backups in a folder', () => {
     const out = path.join(dir, 'out');
     mkdirSync(out);
     writeFileSync(path.join(out, 'notes.txt'), 'mine');
-    writeFileSync(path.join(out, `${backupName(new Date(0))}.123.tmp`), 'someone else writing');
+    const writing = `${backupName(new Date(0))}.${process.pid}.tmp`; // a live writer's: left alone
+    const abandoned = `${backupName(new Date(1000))}.999999999.tmp`; // a dead writer's: removed
+    writeFileSync(path.join(out, writing), 'someone else writing');
+    writeFileSync(path.join(out, abandoned), 'half a backup');
     const now = ticking();
     const written: string[] = [];
     for (let i = 0; i < 5; i += 1) written.push((await createBackup({ databases: [db], outDir: out, loadSql, now })).path!);
     assert.deepEqual((await listBackups(out)).map((b) => b.path), written);
     assert.equal(path.basename(written[0]!), 'dashboard-backup-20260131T020001.000Z.tar.gz');
     assert.deepEqual(await pruneBackups(out, 2), written.slice(0, 3).map((p) => path.basename(p)));
-    assert.deepEqual(readdirSync(out).sort(), [...written.slice(3).map((p) => path.basename(p)), 'dashboard-backup-19700101T000000.000Z.tar.gz.123.tmp', 'notes.txt'].sort());
+    assert.deepEqual(readdirSync(out).sort(), [...written.slice(3).map((p) => path.basename(p)), writing, 'notes.txt'].sort());
     assert.deepEqual(await pruneBackups(out, 7), []);
   });
 
