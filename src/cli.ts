@@ -1,6 +1,6 @@
 /**
  * The command-line tool, run from the built bundle alone: `node dist/cli.cjs users list`,
- * `node dist/cli.cjs figures import data.csv`.
+ * `node dist/cli.cjs figures import data.csv`, `node dist/cli.cjs backup`.
  * Like app.js it reads .env from the app root; it needs only DATA_DIR (not SECRET_KEY), so it
  * works over SSH even when the app's other settings live in cPanel's panel.
  */
@@ -9,7 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { BACKUP_USAGE, backupCommand } from './cli/backup.ts';
 import { figuresCommand, FIGURES_USAGE } from './cli/figures.ts';
+import { runningInstances } from './instances/index.ts';
 import { usersCommand, USAGE } from './cli/users.ts';
 import { createLogger } from './log/index.ts';
 import { openFigures } from './figures/open.ts';
@@ -56,8 +58,8 @@ async function main(argv: string[]): Promise<number> {
     dataDir = rest[dataDirFlag + 1] ?? dataDir;
     rest.splice(dataDirFlag, 2);
   }
-  if (area !== 'users' && area !== 'figures') {
-    process.stderr.write(`${area === undefined || area === 'help' || area === '--help' ? '' : `error: unknown area "${area}"\n\n`}${USAGE}\n\n${FIGURES_USAGE}\n`);
+  if (area !== 'users' && area !== 'figures' && area !== 'backup' && area !== 'restore') {
+    process.stderr.write(`${area === undefined || area === 'help' || area === '--help' ? '' : `error: unknown area "${area}"\n\n`}${USAGE}\n\n${FIGURES_USAGE}\n\n${BACKUP_USAGE}\n`);
     return area === 'help' || area === '--help' ? 0 : 2;
   }
   // Log lines (e.g. "database opened") go to stderr: stdout is for the answer.
@@ -69,9 +71,13 @@ async function main(argv: string[]): Promise<number> {
   const now = (): number => Math.floor(Date.now() / 1000);
   // One sql.js for both databases: the WASM is initialised once per process.
   const loadSql = createSqlJsLoader({ wasmPath });
-  const { store, file } = openStore({ dataDir: resolvedDataDir, wasmPath, loadSql, logger: quiet, now });
   const out = (line: string): boolean => process.stdout.write(`${line}\n`);
   const err = (line: string): boolean => process.stderr.write(`${line}\n`);
+  if (area === 'backup' || area === 'restore') {
+    const deps = { dataDir: resolvedDataDir, loadSql, running: () => runningInstances(resolvedDataDir) };
+    return backupCommand(area, rest, deps, { out, err, now: () => new Date(), elapsed: () => performance.now() });
+  }
+  const { store, file } = openStore({ dataDir: resolvedDataDir, wasmPath, loadSql, logger: quiet, now });
   let code: number;
   if (area === 'users') {
     code = await usersCommand(rest, store, { out, err, readPassword, operator: safeUser() });

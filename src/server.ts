@@ -33,6 +33,7 @@ import { createFileStore } from './ratelimit/file-store.ts';
 import { createLimiter } from './ratelimit/limiter.ts';
 import { createMemoryStore } from './ratelimit/memory-store.ts';
 import { createLogger, type Logger } from './log/index.ts';
+import { registerInstance } from './instances/index.ts';
 
 declare const PhusionPassenger: { on(event: 'exit', listener: () => void): void } | undefined;
 
@@ -74,6 +75,7 @@ export function start(options: StartOptions): Running | undefined {
 
   const config = result.config;
   ensureDataDir(config.dataDir, logger);
+  registerSelf(config.dataDir, logger);
   const assets = createFileAssets({ dir: path.join(__dirname, 'public'), basePath: config.basePath });
   const now = (): number => Math.floor(Date.now() / 1000);
   // Nothing here loads sql.js: the database opens on the first request that needs it.
@@ -243,6 +245,15 @@ function ensureDataDir(dir: string, logger: Logger): void {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
     logger.error('cannot create DATA_DIR', { dir, code: (error as NodeJS.ErrnoException).code ?? 'unknown' });
+  }
+}
+
+/** DATA_DIR/run/<pid>.json, so that `restore` knows the app runs; removed on a clean exit (a killed process's entry is judged stale by its pid). */
+function registerSelf(dataDir: string, logger: Logger): void {
+  try {
+    process.on('exit', registerInstance(dataDir));
+  } catch (error) {
+    logger.warn('cannot register this process in DATA_DIR/run: restore will not see it running', { code: (error as NodeJS.ErrnoException).code ?? 'unknown' });
   }
 }
 

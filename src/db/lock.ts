@@ -151,10 +151,11 @@ export function createFileLock(path: string, options: FileLockOptions = {}) {
 
   return {
     path,
-    /** Resolves once this process holds the lock. */
-    async acquire(): Promise<HeldLock> {
+    /** Resolves once this process holds the lock; `call.timeoutMs` overrides the lock's timeout for this call. */
+    async acquire(call?: { readonly timeoutMs: number }): Promise<HeldLock> {
       const owner = me();
-      const deadline = Date.now() + timeoutMs;
+      const limitMs = call?.timeoutMs ?? timeoutMs;
+      const deadline = Date.now() + limitMs;
       let wait = 1;
       for (;;) {
         if (await tryCreate(path, owner)) {
@@ -168,7 +169,7 @@ export function createFileLock(path: string, options: FileLockOptions = {}) {
         }
         const found = await readOwner(path);
         if (found !== undefined && stale(found, foreignStaleMs) && (await breakStale(found.owner))) continue;
-        if (Date.now() >= deadline) throw new LockTimeoutError(path, timeoutMs);
+        if (Date.now() >= deadline) throw new LockTimeoutError(path, limitMs);
         await new Promise((resolve) => setTimeout(resolve, wait));
         wait = Math.min(wait * 2, 25);
       }

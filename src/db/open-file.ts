@@ -10,7 +10,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log/index.ts';
 import { DatabaseFile, type Migration } from './db-file.ts';
-import { createFileLock } from './lock.ts';
+import { createFileLock, type FileLock, type FileLockOptions } from './lock.ts';
 import type { SqlJsStatic } from './sqljs.ts';
 
 export interface DatabaseFileSpec {
@@ -41,12 +41,17 @@ async function readHeader(file: string): Promise<Buffer> {
   }
 }
 
+/** The write lock of a database file: one name, so a backup or a restore takes the very lock the app's writers take. */
+export function databaseLock(dbPath: string, options?: FileLockOptions): FileLock {
+  return createFileLock(`${dbPath}.lock`, options);
+}
+
 export function openDatabaseFile(spec: DatabaseFileSpec): { file: DatabaseFile; checkFile: () => Promise<void> } {
   const dbPath = path.join(spec.dataDir, spec.name);
   const file = new DatabaseFile({
     file: dbPath,
     loadSql: spec.loadSql,
-    lock: createFileLock(`${dbPath}.lock`),
+    lock: databaseLock(dbPath),
     logger: spec.logger,
     migrations: spec.migrations,
     ...(spec.memoLimit === undefined ? {} : { memoLimit: spec.memoLimit }),

@@ -18,7 +18,7 @@ import path from 'node:path';
  * imported, which is the moment to decide what it sits on.
  */
 export const LAYERS = [
-  'log', 'config', 'health', 'jobs', 'db', 'store', 'figures', 'charts', 'reports', 'http',
+  'log', 'config', 'health', 'jobs', 'db', 'instances', 'backup', 'store', 'figures', 'charts', 'reports', 'http',
   'ratelimit', 'bot', 'auth', 'dashboard', 'admin', 'app', 'server', 'cli',
 ];
 
@@ -29,6 +29,8 @@ export const MAY_IMPORT = {
   health: [],
   jobs: [],
   db: ['log'],
+  instances: ['db'],
+  backup: ['db'],
   store: ['db', 'health', 'log'],
   figures: ['db', 'health', 'jobs', 'log'],
   charts: ['figures'],
@@ -37,7 +39,7 @@ export const MAY_IMPORT = {
 };
 
 /** Folders whose code is free of the web framework. */
-export const NO_HONO = ['log', 'config', 'health', 'jobs', 'db', 'store', 'figures', 'charts', 'reports'];
+export const NO_HONO = ['log', 'config', 'health', 'jobs', 'db', 'instances', 'backup', 'store', 'figures', 'charts', 'reports'];
 
 /** What public/ may import from src/. */
 const PUBLIC_MAY_IMPORT = [/^src\/charts\//, /^src\/figures\/types\.ts$/];
