@@ -65,6 +65,17 @@ async function main(argv: string[]): Promise<number> {
   // Log lines (e.g. "database opened") go to stderr: stdout is for the answer.
   const logger = createLogger(process.stderr);
   const resolvedDataDir = path.resolve(appRoot, dataDir);
+  const defaulted = process.env.DATA_DIR === undefined && dataDirFlag === -1;
+  if ((area === 'backup' || area === 'restore') && defaulted && !['dashboard.sqlite', 'figures.sqlite'].some((f) => existsSync(path.join(resolvedDataDir, f)))) {
+    // A nightly cron job would otherwise "back up" an empty ./data for ever and say all is well:
+    // variables set only in cPanel's Node.js app page reach neither cron nor the terminal.
+    process.stderr.write(
+      `error: DATA_DIR is not set (not in the environment, not in ${envFile}), and ./data holds no database.
+` +
+        'Add DATA_DIR=/home/USER/dashboard-data to the app\'s .env, or pass --data-dir /home/USER/dashboard-data.\n',
+    );
+    return 2;
+  }
   mkdirSync(resolvedDataDir, { recursive: true, mode: 0o700 });
   const wasmPath = path.join(__dirname, 'sql-wasm.wasm');
   const quiet = { ...logger, info: () => undefined };

@@ -77,6 +77,15 @@ test('a data folder with no database yet: nothing to back up, exit 0, no file', 
   assert.deepEqual(readdirSync(path.join(dataDir, 'backups')), []);
 });
 
+test('with no DATA_DIR anywhere (set only in cPanel, which cron does not see) and no database in ./data: exit 2, saying how', async () => {
+  for (const area of ['backup', 'restore']) {
+    const result = await runCli(release.dir, area === 'backup' ? ['backup'] : ['restore', 'x.tar.gz']);
+    assert.equal(result.code, 2, result.err);
+    assert.match(result.err, /^error: DATA_DIR is not set .*\nAdd DATA_DIR=\/home\/USER\/dashboard-data to the app's \.env, or pass --data-dir/);
+  }
+  assert.equal(existsSync(path.join(release.dir, 'data')), false, 'no empty ./data made inside the release');
+});
+
 test('the default folder is DATA_DIR/backups (private); --keep N keeps the newest N', async () => {
   const dataDir = await dataWithUser();
   const written: string[] = [];
