@@ -14,9 +14,9 @@ async function files(root, rel) {
   return (await Promise.all(names.sort().map((n) => files(root, path.join(rel, n))))).flat();
 }
 
-export async function packageRelease(root) {
-  const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
-  const releasePkg = {
+/** The package.json a release carries (zip or SSH deploy): no dependencies, nothing to install. */
+export function releasePackageJson(pkg) {
+  return {
     name: pkg.name,
     version: pkg.version,
     private: true,
@@ -26,6 +26,11 @@ export async function packageRelease(root) {
     // cPanel's Node.js page can run these ("Run JS script") where there is no SSH.
     scripts: { start: 'node app.js', users: 'node dist/cli.cjs users', figures: 'node dist/cli.cjs figures' },
   };
+}
+
+export async function packageRelease(root) {
+  const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
+  const releasePkg = releasePackageJson(pkg);
   const entries = [{ name: 'package.json', data: Buffer.from(`${JSON.stringify(releasePkg, null, 2)}\n`) }];
   for (const rel of ['app.js', 'dist', '.htaccess', '.env.example', 'README.md']) {
     for (const file of await files(root, rel).catch(() => [])) {
