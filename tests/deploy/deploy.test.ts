@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { login, logout, me } from '../helpers/http-session.ts';
@@ -22,6 +22,22 @@ const NEED = {
 };
 const ADMIN_PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
 const SECRET = randomBytes(32).toString('hex');
+/** Stands in for `node dist/cli.cjs backup --out DIR` (another change adds it): see its test. */
+const FAKE_BACKUP_CLI = `'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const [area, ...rest] = process.argv.slice(2);
+if (area === 'help') { process.stderr.write('areas: users, figures, backup\\n'); process.exit(0); }
+if (area === 'backup') {
+  const out = rest[rest.indexOf('--out') + 1];
+  if (fs.existsSync(path.join(out, '..', 'fail-backup'))) { process.stderr.write('backup: disk on fire\\n'); process.exit(1); }
+  const file = path.join(out, 'backup-' + Date.now() + '.txt');
+  fs.writeFileSync(file, fs.readlinkSync(path.join(out, '..', 'current')));
+  process.stdout.write('wrote ' + file + '\\n');
+} else {
+  require('./cli-real.cjs');
+}
+`;
 const BROKEN_APP = "'use strict';\nconsole.error('broken release: exiting at start-up');\nprocess.exit(1);\n";
 
 /** Every path under `dir` with its kind, size and mtime: a dry run must leave this unchanged. */
@@ -319,6 +335,35 @@ test('deploy.sh deploys, switches, rolls back and refuses over real SSH to a cPa
     assert.deepEqual(releases(), [thirdName, current()]);
     await survives('two more deploys');
     numbers.push(`tar upload deploy ${scriptTime(third)}, rsync deploy ${scriptTime(fourth)}`);
+  });
+
+  await step('a live release with `backup` backs up before the switch; a failing backup stops the deploy', async () => {
+    // The backup command arrives with its own change; until then a stand-in with its interface
+    // (listed by `help`, `backup --out DIR`, exit 0 or 1) shows that deploy.sh drives it right.
+    const dist = path.join(project, 'dist');
+    renameSync(path.join(dist, 'cli.cjs'), path.join(dist, 'cli-real.cjs'));
+    writeFileSync(path.join(dist, 'cli.cjs'), FAKE_BACKUP_CLI);
+    const withBackup = await deploy(); // makes a release that has `backup` live
+    assert.equal(withBackup.code, 0, summary(withBackup));
+    assert.match(withBackup.err, /warning: no backup taken: the live release \(\d{8}T\d{6}Z\) has no 'backup' command yet/);
+    const live = current();
+    const backups = path.join(base, 'backups');
+    const next = await deploy();
+    assert.equal(next.code, 0, summary(next));
+    const taken = readdirSync(backups).filter((f) => f.startsWith('backup-'));
+    assert.equal(taken.length, 1, summary(next));
+    assert.equal(readFileSync(path.join(backups, taken[0]!), 'utf8'), `releases/${live}`, 'taken while the old release was live');
+    const before = releases();
+    const liveNow = current();
+    writeFileSync(path.join(base, 'fail-backup'), '');
+    const failing = await deploy();
+    assert.equal(failing.code, 1, summary(failing));
+    assert.match(failing.err, /the backup failed, so nothing was switched/);
+    assert.match(failing.err, /backup: disk on fire/);
+    assert.equal(current(), liveNow);
+    assert.deepEqual(releases(), before, 'the upload was removed');
+    assert.equal(existsSync(path.join(base, '.deploy.lock')), false, 'the lock is released');
+    await survives('a refused deploy');
   });
 
   t.diagnostic(numbers.join('\n'));
