@@ -9,10 +9,12 @@ usage() {
   cat << 'EOF'
 Usage: deploy/deploy.sh [--env FILE] [--dry-run] [--rollback] [--help]
 
-Builds the app here, uploads it over SSH into DEPLOY_PATH/releases/<UTC timestamp>/, backs up
-the data with the live release's `node dist/cli.cjs backup`, switches DEPLOY_PATH/current (the
-Passenger app root) to it, restarts, and waits for DEPLOY_URL/healthz. If that does not answer
-200 from the new release, the previous release is switched back and the exit status is 1.
+Builds the app here, uploads it over SSH into DEPLOY_PATH/releases/<UTC timestamp>/, starts it
+there on its own (`node app.js` on a free port with a throwaway DATA_DIR) and refuses it unless
+its /healthz answers 200, backs up the data with the live release's `node dist/cli.cjs backup`,
+switches DEPLOY_PATH/current (the Passenger app root) to it, restarts, and waits for
+DEPLOY_URL/healthz. If that does not answer 200 from the new release, the previous release is
+switched back and the exit status is 1.
 
   --env FILE  settings file (default deploy/deploy.env); variables set in the environment win
   --dry-run   check the server and print what would happen; change nothing
@@ -29,6 +31,7 @@ Settings (see deploy/deploy.env.example):
   DEPLOY_NODE                node on the server (node on the remote PATH), e.g.
                              /home/USER/nodevenv/dashboard-app/20/bin/node
   DEPLOY_HEALTH_TIMEOUT      seconds to wait for the new release to answer (90)
+  DEPLOY_SMOKE_TIMEOUT       seconds for the new release to answer when started on its own (20)
   DEPLOY_MIN_FREE_MB         free space to leave on the server beyond release and backup (100)
   DEPLOY_UPLOAD              auto (rsync when both sides have it, else tar), rsync or tar
 
@@ -84,7 +87,7 @@ usage_error() {
 
 # --- settings: the file, then the environment on top ---------------------------------------
 settings=(DEPLOY_HOST DEPLOY_PORT DEPLOY_USER DEPLOY_PATH DEPLOY_URL DEPLOY_SSH_OPTS DEPLOY_KEEP DEPLOY_NODE
-  DEPLOY_HEALTH_TIMEOUT DEPLOY_MIN_FREE_MB DEPLOY_UPLOAD)
+  DEPLOY_HEALTH_TIMEOUT DEPLOY_SMOKE_TIMEOUT DEPLOY_MIN_FREE_MB DEPLOY_UPLOAD)
 overrides=()
 for name in "${settings[@]}"; do
   if [[ -n ${!name+set} ]]; then overrides+=("$name=${!name}"); fi
@@ -109,6 +112,7 @@ DEPLOY_PORT=${DEPLOY_PORT:-22}
 DEPLOY_KEEP=${DEPLOY_KEEP:-5}
 DEPLOY_NODE=${DEPLOY_NODE:-node}
 DEPLOY_HEALTH_TIMEOUT=${DEPLOY_HEALTH_TIMEOUT:-90}
+DEPLOY_SMOKE_TIMEOUT=${DEPLOY_SMOKE_TIMEOUT:-20}
 DEPLOY_MIN_FREE_MB=${DEPLOY_MIN_FREE_MB:-100}
 DEPLOY_UPLOAD=${DEPLOY_UPLOAD:-auto}
 missing=()
@@ -121,10 +125,11 @@ fi
 [[ $DEPLOY_PATH == /* ]] || usage_error "DEPLOY_PATH must be absolute (got '$DEPLOY_PATH')"
 DEPLOY_PATH=${DEPLOY_PATH%/}
 [[ $DEPLOY_URL =~ ^https?:// ]] || usage_error "DEPLOY_URL must start with http:// or https://"
-for name in DEPLOY_PORT DEPLOY_KEEP DEPLOY_HEALTH_TIMEOUT DEPLOY_MIN_FREE_MB; do
+for name in DEPLOY_PORT DEPLOY_KEEP DEPLOY_HEALTH_TIMEOUT DEPLOY_SMOKE_TIMEOUT DEPLOY_MIN_FREE_MB; do
   [[ ${!name} =~ ^[0-9]+$ ]] || usage_error "$name must be a whole number (got '${!name}')"
 done
 [[ $DEPLOY_KEEP -ge 1 ]] || usage_error "DEPLOY_KEEP must be at least 1"
+[[ $DEPLOY_SMOKE_TIMEOUT -ge 1 ]] || usage_error "DEPLOY_SMOKE_TIMEOUT must be at least 1"
 [[ $DEPLOY_UPLOAD =~ ^(auto|rsync|tar)$ ]] || usage_error "DEPLOY_UPLOAD must be auto, rsync or tar"
 health_url=${DEPLOY_URL%/}/healthz
 # A URL may carry a password (https://user:pass@host): never print it.
@@ -296,6 +301,7 @@ if [[ $dry_run == yes ]]; then
   step "dry run: nothing will be changed"
   info "would build here (npm run build) and upload app.js, package.json, dist/ with $upload"
   info "into $DEPLOY_PATH/releases/$release, linking .env -> shared/.env"
+  info "would start it there on its own ($DEPLOY_NODE app.js, throwaway DATA_DIR) and refuse it unless its /healthz answers 200 within ${DEPLOY_SMOKE_TIMEOUT}s"
   info "would back up: $backup_plan"
   info "would switch current from ${current:-nothing} to $release and touch current/tmp/restart.txt"
   info "would wait up to ${DEPLOY_HEALTH_TIMEOUT}s for $shown_url, rolling back to ${current:-nothing} if it fails"
@@ -338,6 +344,17 @@ else
   tar -czf - -C "$stage" . | "${ssh_cmd[@]}" "$login" "tar -xzf - -C $(printf '%q' "$partial")"
 fi
 remote finish "$release"
+
+# A release that cannot even start is refused here, while the live one still serves every
+# request: the check after the switch below only catches what fails under Passenger alone, and
+# by then visitors see Passenger's error page until the rollback.
+step "starting $release on its own (node app.js, throwaway DATA_DIR, up to ${DEPLOY_SMOKE_TIMEOUT}s)"
+if ! smoke_out=$(remote smoke "$release" "$DEPLOY_NODE" "$DEPLOY_SMOKE_TIMEOUT" 2>&1); then
+  printf '%s\n' "$smoke_out" | sed 's/^/    /' >&2
+  remote discard "$release" || true
+  fail "$release does not start (its output is above), so nothing was switched: ${current:-nothing} is still live (the upload was removed)"
+fi
+info "it listened on 127.0.0.1 port ${smoke_out##*port=} and /healthz answered 200; stopped"
 
 step "backing up the data: $backup_plan"
 if [[ $backup_plan == node* ]]; then

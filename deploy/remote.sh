@@ -122,6 +122,86 @@ finish() {
   mv -T "$dir" "$releases/$name"
 }
 
+# Starts release NAME as `node app.js` outside Passenger, before any visitor can reach it: with
+# the shared .env (through the release's .env link, as the app reads it) but PORT=0 (the kernel
+# picks a free port), a throwaway DATA_DIR and rate-limit folder (variables set here win over
+# .env, so production data is never opened), then asks its /healthz on 127.0.0.1 and stops it.
+# Prints what it saw; on failure exits 1 with the app's last lines (the app never logs .env
+# values; this file is never shown). `timeout` bounds the app's life even if this shell dies, and
+# turns our SIGTERM into SIGKILL after a grace; the app must be gone before the switch, as
+# `processes` counts anything running in the release folder.
+smoke_pid=
+smoke_scratch=
+smoke_stop() {
+  if [[ -n $smoke_pid ]]; then
+    kill -TERM "$smoke_pid" 2> /dev/null || true
+    wait "$smoke_pid" 2> /dev/null || true
+    smoke_pid=
+  fi
+  if [[ -n $smoke_scratch ]]; then rm -rf "$smoke_scratch"; fi
+}
+smoke() {
+  local name=$1 node=$2 limit=$3 dir=$releases/$1 log line port='' base='' answer='' reason='' code=0 bad=0 deadline
+  if ! is_release "$name" || [[ ! -d $dir ]]; then die "no release $name in $releases"; fi
+  trap smoke_stop EXIT
+  trap 'exit 129' HUP INT TERM
+  smoke_scratch=$(mktemp -d "${TMPDIR:-/tmp}/dashboard-smoke.XXXXXX")
+  log=$smoke_scratch/output.log
+  mkdir "$smoke_scratch/data"
+  : > "$log" # before the app starts: the loop below reads it at once
+  (
+    cd "$dir"
+    PORT=0 DATA_DIR=$smoke_scratch/data RATE_LIMIT_STORAGE=file://$smoke_scratch/data/ratelimit \
+      exec timeout -k 5 $((limit + 10)) "$node" app.js
+  ) < /dev/null > "$log" 2>&1 &
+  smoke_pid=$!
+  # The app says ` listening port=N ... base=/PATH` once it listens; /healthz lives under base.
+  deadline=$((SECONDS + limit))
+  while :; do
+    if [[ -z $port ]]; then
+      line=$(grep -m 1 -E ' listening port=[0-9]+ ' "$log" || true)
+      if [[ -n $line ]]; then
+        port=$(sed -E 's/.* listening port=([0-9]+) .*/\1/' <<< "$line")
+        base=$(sed -nE 's/.* base=([^ ]*).*/\1/p' <<< "$line")
+        base=${base%/}
+      fi
+    fi
+    if [[ -n $port ]]; then
+      answer=$("$node" -e '
+        fetch(process.argv[1], { signal: AbortSignal.timeout(5000) }).then(
+          async (r) => console.log(r.status, (await r.text()).replace(/\s+/g, " ").slice(0, 300)),
+          () => console.log(0));' "http://127.0.0.1:$port$base/healthz")
+      if [[ $answer == "200 "* ]]; then break; fi
+      bad=$((bad + 1))
+    fi
+    if ! kill -0 "$smoke_pid" 2> /dev/null; then
+      wait "$smoke_pid" || code=$?
+      smoke_pid=
+      reason="it exited with status $code before answering /healthz"
+      break
+    fi
+    if [[ $bad -ge 3 && $answer == 0 ]]; then
+      reason="it listens on port $port but its /healthz did not answer three times in a row"
+      break
+    elif [[ $bad -ge 3 ]]; then
+      reason="its /healthz answered ${answer%% *} three times in a row: ${answer#* }"
+      break
+    fi
+    if [[ $SECONDS -ge $deadline ]]; then
+      if [[ -z $port ]]; then reason="it did not listen within ${limit}s"; else reason="its /healthz did not answer 200 within ${limit}s"; fi
+      break
+    fi
+    sleep 0.1
+  done
+  if [[ -n $reason ]]; then
+    printf 'the release does not start on its own: %s\n--- its last 20 lines of output ---\n' "$reason" >&2
+    tail -n 20 "$log" >&2
+    exit 1
+  fi
+  smoke_stop
+  echo "port=$port"
+}
+
 # Runs the CURRENT release's backup before the switch, into backups/.
 backup() {
   local node=$1
@@ -183,6 +263,6 @@ discard() {
 }
 
 case $cmd in
-  inspect | lock | unlock | prepare | receive_tar | finish | backup | switch | processes | prune | discard) "$cmd" "$@" ;;
+  inspect | lock | unlock | prepare | receive_tar | finish | smoke | backup | switch | processes | prune | discard) "$cmd" "$@" ;;
   *) die "unknown command '$cmd'" ;;
 esac
