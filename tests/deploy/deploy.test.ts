@@ -38,7 +38,18 @@ if (area === 'backup') {
   require('./cli-real.cjs');
 }
 `;
-const BROKEN_APP = "'use strict';\nconsole.error('broken release: exiting at start-up');\nprocess.exit(1);\n";
+/** Fails wherever it runs: the smoke start before the switch must refuse it. */
+const EXITS_AT_START = "'use strict';\nconsole.error('broken release: exiting at start-up');\nprocess.exit(1);\n";
+/**
+ * The real app.js, except that it exits under Passenger (which defines the global
+ * `PhusionPassenger`; `node app.js` does not): it passes the smoke start, so only the check after
+ * the switch can catch it.
+ */
+function failsOnlyUnderPassenger(appJs: string): string {
+  const guard = "if (typeof PhusionPassenger !== 'undefined') {\n  console.error('broken under Passenger: exiting at start-up');\n  process.exit(1);\n}\n";
+  assert.ok(appJs.startsWith("'use strict';\n"));
+  return appJs.replace("'use strict';\n", `'use strict';\n${guard}`);
+}
 
 /** Every path under `dir` with its kind, size and mtime: a dry run must leave this unchanged. */
 function snapshot(dir: string): string[] {
@@ -55,9 +66,19 @@ function summary(run: Run): string {
   return `exit ${run.code} after ${run.ms} ms\n--- stdout ---\n${run.out}--- stderr ---\n${run.err}`;
 }
 
-/** The script's own total ("total time 12.3s"). */
+/** The script's own total ("total time 12.3s"); a refusal prints none, so then the test's. */
 function scriptTime(run: Run): string {
-  return /total time ([\d.]+s)/.exec(run.out)?.[1] ?? '?';
+  return /total time ([\d.]+s)/.exec(run.out)?.[1] ?? `${(run.ms / 1000).toFixed(1)}s (test's timer)`;
+}
+
+/** How long the smoke start took, from the script's step lines ("==> [6] starting ... (at 3.1s)"). */
+function smokeTime(run: Run): string {
+  const at = [...run.out.matchAll(/^==> \[\d+\] (.*) \(at ([\d.]+)s\)$/gm)];
+  const i = at.findIndex((m) => m[1]!.includes('on its own'));
+  // A refusal ends the script in that step: then the test's timer (which also counts removing
+  // the upload) marks its end.
+  const end = at[i + 1]?.[2] ?? /total time ([\d.]+)s/.exec(run.out)?.[1] ?? `${run.ms / 1000}`;
+  return i < 0 ? '?' : `${(Number(end) - Number(at[i]![2])).toFixed(1)}s`;
 }
 
 test('deploy.sh deploys, switches, rolls back and refuses over real SSH to a cPanel-like account', { timeout: 600_000 }, async (t) => {
@@ -143,6 +164,15 @@ test('deploy.sh deploys, switches, rolls back and refuses over real SSH to a cPa
   /** The app processes' release folders (Passenger starts each app in its app root, resolved). */
   const servingFrom = (): string[] => [
     ...new Set(listProcesses().filter((p) => p.uid === uid && p.command.startsWith('Passenger NodeApp')).map((p) => path.basename(p.cwd))),
+  ];
+  /** What a smoke start could leave behind: its scratch folders, or an app outside Passenger. */
+  const smokeLeftovers = (): string[] => [
+    ...readdirSync('/tmp')
+      .filter((f) => f.startsWith('dashboard-smoke.') && lstatSync(path.join('/tmp', f), { throwIfNoEntry: false })?.uid === uid)
+      .map((f) => `/tmp/${f}`),
+    ...listProcesses()
+      .filter((p) => p.uid === uid && /\bapp\.js\b/.test(p.command) && !p.command.startsWith('Passenger'))
+      .map((p) => `process ${p.pid}: ${p.command}`),
   ];
   const numbers: string[] = [];
 
@@ -295,8 +325,10 @@ test('deploy.sh deploys, switches, rolls back and refuses over real SSH to a cPa
     assert.notEqual(second, first);
     assert.equal(path.basename(readlinkSync(path.join(base, 'previous'))), first);
     assert.deepEqual(servingFrom(), [second]);
+    assert.match(run.out, /listened on 127\.0\.0\.1 port \d+ and \/healthz answered 200; stopped/);
+    assert.deepEqual(smokeLeftovers(), []);
     await survives('release 2');
-    numbers.push(`deploy ${scriptTime(run)}: ${load.failed} of ${load.total} requests failed ${load.failures.join('; ')}`);
+    numbers.push(`deploy ${scriptTime(run)} (smoke start ${smokeTime(run)}): ${load.failed} of ${load.total} requests failed ${load.failures.join('; ')}`);
     assert.equal(load.failed, 0, JSON.stringify(load));
   });
 
@@ -310,17 +342,57 @@ test('deploy.sh deploys, switches, rolls back and refuses over real SSH to a cPa
     assert.equal(load.failed, 0, JSON.stringify(load));
   });
 
-  await step('a release that exits at start-up is rolled back by itself; the script fails; the site answers', async () => {
-    writeFileSync(path.join(project, 'app.js'), BROKEN_APP);
+  await step('a release that exits at start-up is refused before the switch: no visitor sees an error', async () => {
+    writeFileSync(path.join(project, 'app.js'), EXITS_AT_START);
+    const before = releases();
+    const live = current();
     const { run, load } = await underLoad(() => deploy());
     assert.equal(run.code, 1, summary(run));
+    assert.match(run.err, /the release does not start on its own: it exited with status 1 before answering \/healthz/);
+    assert.match(run.err, /broken release: exiting at start-up/, 'its output is shown');
+    assert.match(run.err, /does not start \(its output is above\), so nothing was switched: \d{8}T\d{6}Z is still live \(the upload was removed\)/);
+    assert.doesNotMatch(run.out, /switching current/);
+    assert.equal(current(), live);
+    assert.deepEqual(servingFrom(), [live], 'Passenger was not restarted');
+    assert.deepEqual(releases(), before, 'the upload was removed');
+    assert.deepEqual(smokeLeftovers(), []);
+    assert.equal(existsSync(path.join(base, '.deploy.lock')), false, 'the lock is released');
+    await survives('a release refused before the switch');
+    numbers.push(`release exiting at start-up, refused ${scriptTime(run)} (smoke start ${smokeTime(run)}): ${load.failed} of ${load.total} requests failed ${load.failures.join('; ')}`);
+    assert.equal(load.failed, 0, JSON.stringify(load));
+  });
+
+  await step('a shared .env the app refuses stops the deploy before the switch, showing its lines and no secret', async () => {
+    rmSync(path.join(project, 'app.js'));
+    projectCopy(project);
+    const good = readFileSync(sharedEnv, 'utf8');
+    writeFileSync(sharedEnv, `${good}RATE_LIMIT_FAIL=sometimes\n`);
+    const before = releases();
+    const live = current();
+    const run = await deploy();
+    writeFileSync(sharedEnv, good);
+    assert.equal(run.code, 1, summary(run));
+    assert.match(run.err, /configuration: RATE_LIMIT_FAIL must be open or closed/);
+    assert.match(run.err, /configuration is invalid: not starting/);
+    for (const secret of [SECRET, ADMIN_PASSWORD]) assert.equal(`${run.out}${run.err}`.includes(secret), false, 'no secret printed');
+    assert.equal(current(), live);
+    assert.deepEqual(releases(), before);
+    assert.deepEqual(smokeLeftovers(), []);
+    await survives('a .env refused before the switch');
+  });
+
+  await step('a release that fails only under Passenger is rolled back by itself; the script fails; the site answers', async () => {
+    writeFileSync(path.join(project, 'app.js'), failsOnlyUnderPassenger(readFileSync(path.join(project, 'app.js'), 'utf8')));
+    const { run, load } = await underLoad(() => deploy());
+    assert.equal(run.code, 1, summary(run));
+    assert.match(run.out, /listened on 127\.0\.0\.1 port \d+ and \/healthz answered 200; stopped/, 'it passed the smoke start');
     assert.match(run.out, new RegExp(`deploy FAILED and rolled back: ${first} is live again`));
     assert.equal(current(), first);
     assert.deepEqual(releases(), [first, second], 'the broken release is removed');
     const health = await fetch(`${site}/healthz`);
     assert.equal(health.status, 200);
     await survives('after the automatic rollback');
-    numbers.push(`broken release ${scriptTime(run)}: ${load.failed} of ${load.total} requests failed ${load.failures.join('; ')}`);
+    numbers.push(`release failing only under Passenger, rolled back ${scriptTime(run)}: ${load.failed} of ${load.total} requests failed ${load.failures.join('; ')}`);
   });
 
   await step('deploying twice is harmless; old releases go, current and previous stay', async () => {
