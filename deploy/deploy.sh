@@ -35,7 +35,8 @@ Settings (see deploy/deploy.env.example):
   DEPLOY_MIN_FREE_MB         free space to leave on the server beyond release and backup (100)
   DEPLOY_UPLOAD              auto (rsync when both sides have it, else tar), rsync or tar
 
-Exit status: 0 deployed (or rolled back) and healthy; 1 failed (the previous release is live);
+Exit status: 0 deployed (or rolled back) and healthy; 1 failed (refused before the switch, or
+the previous release is live again);
 2 wrong usage or settings.
 EOF
 }
