@@ -11,6 +11,7 @@
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { zipSync } from 'fflate';
+import { releasePackageJson } from './release-package.mjs';
 
 /** Top-level entries of a release, besides the generated package.json. */
 export const RELEASE_ENTRIES = ['app.js', 'dist', '.htaccess', '.env.example', 'README.md', 'deploy/DEPLOY.txt'];
@@ -27,16 +28,7 @@ const zipName = (rel) => (rel === path.join('deploy', 'DEPLOY.txt') ? 'DEPLOY.tx
 
 export async function packageRelease(root) {
   const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
-  const releasePkg = {
-    name: pkg.name,
-    version: pkg.version,
-    private: true,
-    description: pkg.description,
-    main: 'app.js',
-    engines: pkg.engines,
-    // cPanel's Node.js page can run these ("Run JS script") where there is no SSH.
-    scripts: { start: 'node app.js', users: 'node dist/cli.cjs users', figures: 'node dist/cli.cjs figures' },
-  };
+  const releasePkg = releasePackageJson(pkg);
   const mtime = new Date();
   const file = { os: 3, attrs: (0o100644 << 16) >>> 0, mtime, level: 9 };
   const folder = { os: 3, attrs: ((0o040755 << 16) | 0x10) >>> 0, mtime, level: 0 };
