@@ -3,7 +3,7 @@
  * app.js (CommonJS, required by Passenger or run by `node app.js`) calls `start()`.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { access, open, unlink } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import path from 'node:path';
@@ -57,12 +57,12 @@ export function start(options: StartOptions): Running | undefined {
   const underPassenger = typeof PhusionPassenger !== 'undefined';
   installCrashHandlers(logger);
 
-  const result = parseConfig(process.env, { appRoot: options.appRoot, loadDevSecret: (dir) => loadDevSecret(dir, logger) });
+  const result = parseConfig(process.env, { appRoot: options.appRoot, loadDevSecret: (dir) => loadDevSecret(dir, logger), realPath: realPathOfExisting });
   if (!result.ok) {
     for (const problem of result.problems) logger.error(`configuration: ${problem.variable} ${problem.message}`);
     if (underPassenger) {
       logger.error('configuration is invalid: answering 503 to every request until the app is restarted with a valid one');
-      serveConfigurationError(result.problems.map((p) => p.variable), Number(process.env.PORT ?? 3000));
+      serveConfigurationError(result.problems, Number(process.env.PORT ?? 3000));
       return undefined;
     }
     logger.error('configuration is invalid: not starting (see the lines above)');
@@ -247,6 +247,19 @@ function ensureDataDir(dir: string, logger: Logger): void {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
     logger.error('cannot create DATA_DIR', { dir, code: (error as NodeJS.ErrnoException).code ?? 'unknown' });
+  }
+}
+
+/** The path with symlinks resolved in its longest existing part (DATA_DIR may not exist yet). */
+function realPathOfExisting(absolute: string): string {
+  const missing: string[] = [];
+  for (let at = absolute; ; at = path.dirname(at)) {
+    try {
+      return path.join(realpathSync(at), ...missing.reverse());
+    } catch {
+      if (path.dirname(at) === at) return absolute;
+      missing.push(path.basename(at));
+    }
   }
 }
 
