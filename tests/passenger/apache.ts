@@ -84,6 +84,11 @@ function directoryBlocks(directories: Readonly<Record<string, readonly string[]>
     .join('\n');
 }
 
+const denyAll = `  <Directory />
+    AllowOverride None
+    Require all denied
+  </Directory>`;
+
 /** As on cPanel: .htaccess files in the site are read, with every override allowed. */
 function siteRoot(docroot: string): string {
   return `  <Directory ${JSON.stringify(docroot)}>
@@ -97,8 +102,10 @@ export function apacheConfig(o: ApacheOptions): string {
   const state = (name: string): string => JSON.stringify(path.join(o.dir, name));
   const modules = ['mpm_event', 'authz_core', 'authz_host', 'mime', 'env', 'dir', 'rewrite'];
   // The first vhost for the address is the default one: a Host naming no other lands there.
+  // As on cPanel (AllowOverride All on all of /home), the main docroot's .htaccess also applies
+  // to a subdomain whose docroot lies inside it.
   const named = (o.virtualHosts ?? []).map(
-    (h) => `\n<VirtualHost 127.0.0.1:${o.port}>\n  ServerName ${h.serverName}\n  DocumentRoot ${JSON.stringify(h.docroot)}\n${siteRoot(h.docroot)}\n${directoryBlocks(h.directories)}\n</VirtualHost>\n`,
+    (h) => `\n<VirtualHost 127.0.0.1:${o.port}>\n  ServerName ${h.serverName}\n  DocumentRoot ${JSON.stringify(h.docroot)}\n${denyAll}\n${siteRoot(o.docroot)}\n${siteRoot(h.docroot)}\n${directoryBlocks(h.directories)}\n</VirtualHost>\n`,
   );
   return `# Written by tests/passenger/apache.ts: a private Apache for one test run.
 ServerRoot ${JSON.stringify(o.dir)}
@@ -128,10 +135,7 @@ PassengerMaxPoolSize ${o.maxPoolSize ?? 4}
 
 <VirtualHost 127.0.0.1:${o.port}>
   DocumentRoot ${JSON.stringify(o.docroot)}
-  <Directory />
-    AllowOverride None
-    Require all denied
-  </Directory>
+${denyAll}
 ${siteRoot(o.docroot)}
 ${directoryBlocks(o.directories)}
 </VirtualHost>

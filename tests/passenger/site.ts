@@ -88,7 +88,8 @@ export function install(tmp: string, options: InstallOptions): Site {
   const baseUri = options.baseUri === undefined ? `/${name}` : options.baseUri;
   const edited = (options.edit ?? ((text: string) => text))(template);
   const values: Record<string, string> = { __APP_ROOT__: appRoot, __NODE_BINARY__: process.execPath, __DATA_DIR__: dataDir };
-  if (baseUri !== null) values.__BASE_URI__ = baseUri;
+  // At a host's root the directive goes (cPanel writes none); the comments still name it.
+  values.__BASE_URI__ = baseUri ?? '/';
   for (const kept of options.unfilled ?? []) delete values[kept];
   let filled = baseUri === null ? edited.replace(/^PassengerBaseURI .*\n/m, '') : edited;
   for (const [placeholder, value] of Object.entries(values)) filled = filled.replaceAll(placeholder, value);
