@@ -127,11 +127,12 @@ test('the release under Apache + Passenger at /dashboard, beside WordPress, conf
   // NODE_ENV alone would prove little: Passenger sets it to PassengerAppEnv ("production" by
   // default) anyway. SECRET_KEY (production refuses to start without it) and DATA_DIR only come
   // from the .htaccess SetEnv lines, and the base path from Passenger's PASSENGER_BASE_URI.
-  await step('SetEnv reached the app: production headers, DATA_DIR and base in the start-up line', async () => {
+  // PassengerNodejs is the node running the tests: .ci/run runs these on Node 22 and 24 too.
+  await step('SetEnv reached the app: production headers, DATA_DIR, base and Node version in the start-up line', async () => {
     const health = await get(`${url}/dashboard/healthz`);
     assert.match(health.headers.get('strict-transport-security') ?? '', /max-age=\d+/);
     const line = await logLine(running, / INFO listening port=passenger .*base=\/dashboard /);
-    assert.match(line, new RegExp(` env=production base=/dashboard data=${escape(dashboard.dataDir)} `));
+    assert.match(line, new RegExp(` env=production base=/dashboard data=${escape(dashboard.dataDir)} node=${escape(process.version)}$`));
   });
 
   await step('an admin signs in, imports a CSV with a Korean category, sees it, and downloads the PDF report', async () => {

@@ -6,7 +6,7 @@
  * .htaccess, so those few move to the vhost; SetEnv, the rewrite switch and the denials stay.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, cpSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { ROOT } from '../helpers/process.ts';
@@ -48,6 +48,7 @@ export interface InstallOptions {
 export function account(t: TestContext): string | undefined {
   const need = { paths: [APACHE2CTL, '/usr/lib/apache2/modules/mod_passenger.so'], packages: ['apache2', 'libapache2-mod-passenger'] };
   if (!needSystem(t, need)) return undefined;
+  assertReachable(process.execPath);
   const tmp = mkdtempSync('/tmp/dashboard-passenger-');
   chmodSync(tmp, 0o755); // Apache (www-data) and the app (nobody) walk through it
   const html = path.join(tmp, 'public_html');
@@ -55,6 +56,21 @@ export function account(t: TestContext): string | undefined {
   copyFileSync(path.join(__dirname, 'fixtures', 'wordpress.htaccess'), path.join(html, '.htaccess'));
   writeFileSync(path.join(html, 'index.php'), `<?php /* ${WORDPRESS_MARKER}: WordPress's front controller */ ?>\n`);
   return tmp;
+}
+
+/**
+ * PassengerNodejs is the node running the tests, and Passenger runs the app as nobody: a node
+ * under a private folder (root's home, say) would fail deep in Passenger's spawn log instead.
+ */
+function assertReachable(file: string): void {
+  const real = realpathSync(file);
+  const blocked = [real, ...ancestors(real)].filter((p) => (statSync(p).mode & 0o001) === 0);
+  assert.deepEqual(blocked, [], `${APP_USER} cannot reach ${real} (PassengerNodejs): run the tests with a node in a world-readable folder`);
+}
+
+function ancestors(file: string): string[] {
+  const up = path.dirname(file);
+  return up === file ? [] : [up, ...ancestors(up)];
 }
 
 /** Stops Apache (reporting what had to be killed), then removes the account folder. */
