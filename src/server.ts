@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { parseConfig, type Config } from './config/index.ts';
+import { realPathOfExisting } from './config/real-path.ts';
 import { createApp } from './app.ts';
 import { createFileAssets, type AssetStore } from './http/assets.ts';
 import { dataDirCheck } from './health/data-dir.ts';
@@ -59,12 +60,12 @@ export function start(options: StartOptions): Running | undefined {
   const underPassenger = typeof PhusionPassenger !== 'undefined';
   installCrashHandlers(logger);
 
-  const result = parseConfig(process.env, { appRoot: options.appRoot, loadDevSecret: (dir) => loadDevSecret(dir, logger) });
+  const result = parseConfig(process.env, { appRoot: options.appRoot, loadDevSecret: (dir) => loadDevSecret(dir, logger), realPath: realPathOfExisting });
   if (!result.ok) {
     for (const problem of result.problems) logger.error(`configuration: ${problem.variable} ${problem.message}`);
     if (underPassenger) {
       logger.error('configuration is invalid: answering 503 to every request until the app is restarted with a valid one');
-      serveConfigurationError(result.problems.map((p) => p.variable), Number(process.env.PORT ?? 3000));
+      serveConfigurationError(result.problems, Number(process.env.PORT ?? 3000));
       return undefined;
     }
     logger.error('configuration is invalid: not starting (see the lines above)');

@@ -5,7 +5,9 @@
  */
 import path from 'node:path';
 import { isIP } from 'node:net';
+import { dataDirProblem } from './data-dir.ts';
 import { parseDuration } from './duration.ts';
+import { HINTS, placeholderProblem } from './hints.ts';
 import { parseRate, type RateWindow } from './rate.ts';
 
 export type { RateWindow } from './rate.ts';
@@ -50,8 +52,10 @@ export interface Config {
 export interface ConfigProblem {
   /** The variable to fix: safe to show anyone. */
   readonly variable: string;
-  /** What is expected. Never contains a secret's value. */
+  /** What is wrong and what is expected. Never contains a secret's value. */
   readonly message: string;
+  /** What to put there, for the 503 page: a fixed text per variable, never built from the value. */
+  readonly hint?: string;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: readonly ConfigProblem[] };
@@ -61,6 +65,11 @@ export interface ParseContext {
   readonly appRoot: string;
   /** Reads or creates the development secret in DATA_DIR (the only step that touches disk). */
   readonly loadDevSecret: (dataDir: string) => string;
+  /**
+   * Resolves symlinks in the part of a path that exists (default: none), so that a DATA_DIR
+   * reached through a link (cPanel's www, a deploy's `current`) is judged by where it really is.
+   */
+  readonly realPath?: (absolute: string) => string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -69,12 +78,27 @@ const MIN_SECRET_BYTES = 32;
 
 export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
   const problems: ConfigProblem[] = [];
+  // One problem per variable: the first found is the one to fix (a placeholder, say, rather
+  // than the default that stood in for it).
   const fail = (variable: string, message: string): undefined => {
-    problems.push({ variable, message });
+    if (problems.some((p) => p.variable === variable)) return undefined;
+    const hint = HINTS[variable];
+    problems.push(hint === undefined ? { variable, message } : { variable, message, hint });
     return undefined;
   };
+  // A value still holding the .htaccess template's `__NAME__` is unfilled, whatever it is for:
+  // refused before anything uses it (DATA_DIR would otherwise become a folder named __DATA_DIR__).
+  const unfilled = new Set<string>();
+  for (const name of [...Object.keys(HINTS), 'PASSENGER_BASE_URI']) {
+    const problem = placeholderProblem(env[name] ?? '');
+    if (problem !== undefined) {
+      unfilled.add(name);
+      fail(name, problem);
+    }
+  }
+  const raw = (name: string): string | undefined => (unfilled.has(name) ? undefined : env[name]);
   const get = (name: string): string | undefined => {
-    const value = env[name];
+    const value = raw(name);
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   };
 
@@ -93,7 +117,11 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
     fail(basePathSource, 'must be a URL path such as /dashboard (letters, digits, - _ . ~ and /; no .. segments)');
   }
 
-  const dataDir = path.resolve(ctx.appRoot, get('DATA_DIR') ?? './data');
+  const dataDirText = get('DATA_DIR');
+  const dataDir = path.resolve(ctx.appRoot, dataDirText ?? './data');
+  const real = ctx.realPath ?? ((absolute: string) => absolute);
+  const misplaced = dataDirProblem({ dataDir: real(dataDir), appRoot: real(path.resolve(ctx.appRoot)), production, explicit: dataDirText !== undefined });
+  if (misplaced !== undefined) fail('DATA_DIR', misplaced);
 
   const accessTokenTtl = readDuration('ACCESS_TOKEN_TTL', get('ACCESS_TOKEN_TTL') ?? '15m');
   const refreshTokenTtl = readDuration('REFRESH_TOKEN_TTL', get('REFRESH_TOKEN_TTL') ?? '14d');
@@ -131,7 +159,8 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
   const botPow = pow === 'off' || pow === 'adaptive' || pow === 'always' ? pow : fail('BOT_POW', 'must be off, adaptive or always');
 
   const adminUsername = get('ADMIN_USERNAME') ?? null;
-  const adminPassword = env.ADMIN_PASSWORD !== undefined && env.ADMIN_PASSWORD !== '' ? env.ADMIN_PASSWORD : null;
+  const adminPasswordText = raw('ADMIN_PASSWORD');
+  const adminPassword = adminPasswordText !== undefined && adminPasswordText !== '' ? adminPasswordText : null;
   if ((adminUsername === null) !== (adminPassword === null)) {
     fail(adminUsername === null ? 'ADMIN_USERNAME' : 'ADMIN_PASSWORD', 'ADMIN_USERNAME and ADMIN_PASSWORD go together: set both or neither');
   }

@@ -65,13 +65,47 @@ export interface ApacheOptions {
   readonly scope?: string;
   /** Extra <Directory> blocks for the vhost: folder -> directives. */
   readonly directories: Readonly<Record<string, readonly string[]>>;
+  /** Passenger's limit on app processes, all apps together (default 4). */
+  readonly maxPoolSize?: number;
+  /** Name-based virtual hosts on the same address and port (a subdomain's stand-in). */
+  readonly virtualHosts?: readonly NamedHost[];
+}
+
+export interface NamedHost {
+  /** Matched against the request's Host header, e.g. dashboard.localhost. */
+  readonly serverName: string;
+  readonly docroot: string;
+  readonly directories: Readonly<Record<string, readonly string[]>>;
+}
+
+function directoryBlocks(directories: Readonly<Record<string, readonly string[]>>): string {
+  return Object.entries(directories)
+    .map(([dir, lines]) => `  <Directory ${JSON.stringify(dir)}>\n${lines.map((l) => `    ${l}\n`).join('')}  </Directory>`)
+    .join('\n');
+}
+
+const denyAll = `  <Directory />
+    AllowOverride None
+    Require all denied
+  </Directory>`;
+
+/** As on cPanel: .htaccess files in the site are read, with every override allowed. */
+function siteRoot(docroot: string): string {
+  return `  <Directory ${JSON.stringify(docroot)}>
+    AllowOverride All
+    Options FollowSymLinks
+    Require all granted
+  </Directory>`;
 }
 
 export function apacheConfig(o: ApacheOptions): string {
   const state = (name: string): string => JSON.stringify(path.join(o.dir, name));
   const modules = ['mpm_event', 'authz_core', 'authz_host', 'mime', 'env', 'dir', 'rewrite'];
-  const blocks = Object.entries(o.directories).map(
-    ([dir, lines]) => `  <Directory ${JSON.stringify(dir)}>\n${lines.map((l) => `    ${l}\n`).join('')}  </Directory>`,
+  // The first vhost for the address is the default one: a Host naming no other lands there.
+  // As on cPanel (AllowOverride All on all of /home), the main docroot's .htaccess also applies
+  // to a subdomain whose docroot lies inside it.
+  const named = (o.virtualHosts ?? []).map(
+    (h) => `\n<VirtualHost 127.0.0.1:${o.port}>\n  ServerName ${h.serverName}\n  DocumentRoot ${JSON.stringify(h.docroot)}\n${denyAll}\n${siteRoot(o.docroot)}\n${siteRoot(h.docroot)}\n${directoryBlocks(h.directories)}\n</VirtualHost>\n`,
   );
   return `# Written by tests/passenger/apache.ts: a private Apache for one test run.
 ServerRoot ${JSON.stringify(o.dir)}
@@ -97,23 +131,15 @@ PassengerDefaultUser ${o.appUser}
 PassengerDefaultGroup ${o.appGroup}
 PassengerDisableSecurityUpdateCheck on
 PassengerDisableAnonymousTelemetry on
-PassengerMaxPoolSize 4
+PassengerMaxPoolSize ${o.maxPoolSize ?? 4}
 
 <VirtualHost 127.0.0.1:${o.port}>
   DocumentRoot ${JSON.stringify(o.docroot)}
-  <Directory />
-    AllowOverride None
-    Require all denied
-  </Directory>
-  # As on cPanel: .htaccess files in the site are read, with every override allowed.
-  <Directory ${JSON.stringify(o.docroot)}>
-    AllowOverride All
-    Options FollowSymLinks
-    Require all granted
-  </Directory>
-${blocks.join('\n')}
+${denyAll}
+${siteRoot(o.docroot)}
+${directoryBlocks(o.directories)}
 </VirtualHost>
-`;
+${named.join('')}`;
 }
 
 export interface Apache {
@@ -178,6 +204,12 @@ export async function startApache(options: ApacheOptions): Promise<Apache> {
     }
     const survivors = await waitGone(left, 5_000);
     if (survivors.length > 0) throw new Error(`processes survived SIGKILL: ${survivors.join(', ')}`);
+    // Passenger's watchdog starts a last `rm -rf` of its instance folder as it leaves: wait for
+    // such helpers too, so that nothing of ours is left when stop() returns.
+    const inScope = (): number[] =>
+      listProcesses().filter((p) => p.pid !== process.pid && p.state !== 'Z' && (p.command.includes(scope) || p.cwd.startsWith(scope))).map((p) => p.pid);
+    const late = await waitGone(inScope(), 10_000);
+    if (late.length > 0) throw new Error(`processes still running in ${scope}: ${late.join(', ')}`);
     return left;
   }
 

@@ -1,63 +1,24 @@
 /**
  * The release under real Apache + mod_passenger, set up the way an admin does on cPanel: the app
- * root (app.js, package.json, dist/ and nothing else) outside the docroot, and the project's
- * .htaccess template in public_html/dashboard/. Stock Passenger refuses the CloudLinux block's
- * directives in .htaccess, so those few move to the vhost; SetEnv and the denials stay.
+ * root (app.js, package.json, dist/ and nothing else) outside the docroot, the project's
+ * .htaccess template in public_html/dashboard/, and WordPress's standard .htaccess in
+ * public_html (tests/passenger/site.ts lays the account out).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { ROOT } from '../helpers/process.ts';
-import { needSystem } from '../helpers/system.ts';
-import { APACHE2CTL, freePort, splitHtaccess, startApache, type Apache } from './apache.ts';
+import { test } from 'node:test';
+import type { Apache } from './apache.ts';
 import { listProcesses, systemIds } from './processes.ts';
+import { account, APP_GROUP, APP_USER, cleanUp, escape, install, logLine, startOnFreePort, stepper, WORDPRESS_MARKER } from './site.ts';
 
-const APACHE_USER = 'www-data';
-/** Passenger never runs an app as root: with root-owned files it uses PassengerDefaultUser. */
-const APP_USER = 'nobody';
-const APP_GROUP = 'nogroup';
 const SECRET = randomBytes(32).toString('hex');
 const CANARY = `canary-${randomBytes(8).toString('hex')}`;
 const BAD_TTL = 'bogus-ttl-value';
 const ADMIN_PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
-const CLOUDLINUX_BLOCK = /# DO NOT REMOVE\. CLOUDLINUX PASSENGER CONFIGURATION BEGIN\n((?:Passenger\w+ .+\n){5})# DO NOT REMOVE\. CLOUDLINUX PASSENGER CONFIGURATION END\n/;
-
-interface Site {
-  readonly appRoot: string;
-  readonly dataDir: string;
-  /** public_html/<name>: holds only the .htaccess. */
-  readonly folder: string;
-  /** The directives stock Passenger wants in the vhost rather than in .htaccess. */
-  readonly vhost: readonly string[];
-}
-
-/** One app as an admin installs it: a release copy, a DATA_DIR, and the filled-in .htaccess. */
-function install(tmp: string, name: string, extraEnv: Readonly<Record<string, string>>): Site {
-  const appRoot = path.join(tmp, 'apps', name);
-  for (const entry of ['app.js', 'package.json', 'dist']) cpSync(path.join(ROOT, entry), path.join(appRoot, entry), { recursive: true });
-  const dataDir = path.join(tmp, 'data', name);
-  mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o755 });
-  mkdirSync(dataDir, { mode: 0o700 });
-  const app = systemIds(APP_USER, APP_GROUP);
-  chownSync(dataDir, app.uid, app.gid);
-
-  const template = readFileSync(path.join(ROOT, '.htaccess'), 'utf8');
-  assert.match(template, CLOUDLINUX_BLOCK, 'the template holds the CloudLinux block exactly as cPanel writes it');
-  const filled = template
-    .replaceAll('__APP_ROOT__', appRoot)
-    .replaceAll('__BASE_URI__', `/${name}`)
-    .replaceAll('__NODE_BINARY__', process.execPath)
-    .replaceAll('__DATA_DIR__', dataDir);
-  assert.doesNotMatch(filled, /__[A-Z_]+__/, 'every placeholder is filled in');
-  const { htaccess, vhost } = splitHtaccess(filled);
-  const folder = path.join(tmp, 'public_html', name);
-  mkdirSync(folder, { recursive: true });
-  const setEnv = Object.entries(extraEnv).map(([key, value]) => `SetEnv ${key} "${value}"\n`).join('');
-  writeFileSync(path.join(folder, '.htaccess'), `${htaccess}\n# Added by the test\n${setEnv}`, { mode: 0o644 });
-  return { appRoot, dataDir, folder, vhost };
-}
+/** The template's fix for WordPress's rules; the `nofix` site shows what happens without it. */
+const REWRITE_OFF = /^\s*RewriteEngine Off\n/m;
 
 interface Reply {
   readonly status: number;
@@ -70,82 +31,64 @@ async function get(url: string, headers: Record<string, string> = {}): Promise<R
   return { status: response.status, headers: response.headers, body: await response.text() };
 }
 
-/** Polls the error log until a line matches; Passenger forwards the app's output a bit later. */
-async function logLine(apache: Apache, pattern: RegExp, ms = 5_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const line = apache.errorLog().split('\n').find((l) => pattern.test(l));
-    if (line !== undefined) return line;
-    if (Date.now() >= deadline) throw new Error(`no line matching ${pattern} in Apache's error log`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Starts Apache on a free port, trying another if a different program took it meanwhile. */
-async function startOnFreePort(tmp: string, sites: readonly Site[]): Promise<Apache> {
-  const dir = path.join(tmp, 'apache');
-  for (const sub of ['run', 'lock', 'logs', 'passenger', 'spawn', 'buffer']) mkdirSync(path.join(dir, sub), { recursive: true });
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startApache({
-        dir,
-        port: await freePort(),
-        docroot: path.join(tmp, 'public_html'),
-        user: APACHE_USER,
-        group: APACHE_USER,
-        appUser: APP_USER,
-        appGroup: APP_GROUP,
-        scope: tmp,
-        directories: Object.fromEntries(sites.map((s) => [s.folder, s.vhost])),
-      });
-    } catch (error) {
-      if (attempt >= 3 || !/Address already in use/.test((error as Error).message)) throw error;
-    }
-  }
-}
-
-test('the release under Apache + Passenger at /dashboard, configured by the .htaccess template', { timeout: 90_000 }, async (t) => {
-  const need = { paths: [APACHE2CTL, '/usr/lib/apache2/modules/mod_passenger.so'], packages: ['apache2', 'libapache2-mod-passenger'] };
-  if (!needSystem(t, need)) return;
+test('the release under Apache + Passenger at /dashboard, beside WordPress, configured by the .htaccess template', { timeout: 90_000 }, async (t) => {
+  const tmp = account(t);
+  if (tmp === undefined) return;
   const began = performance.now();
-  const tmp = mkdtempSync('/tmp/dashboard-passenger-');
-  chmodSync(tmp, 0o755); // Apache (www-data) and the app (nobody) walk through it
   let apache: Apache | undefined;
-  t.after(async () => {
-    try {
-      const killed = (await apache?.stop()) ?? [];
-      if (killed.length > 0) process.stderr.write(`passenger test: had to kill ${killed.join(', ')}\n`);
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  });
+  t.after(() => cleanUp(tmp, apache));
 
-  const dashboard = install(tmp, 'dashboard', { SECRET_KEY: SECRET, ADMIN_USERNAME: 'boss', ADMIN_PASSWORD: ADMIN_PASSWORD, ORG_NAME: '한국 회원 협회' });
-  const badconf = install(tmp, 'badconf', { SECRET_KEY: SECRET, ACCESS_TOKEN_TTL: BAD_TTL });
+  const dashboard = install(tmp, { name: 'dashboard', env: { SECRET_KEY: SECRET, ADMIN_USERNAME: 'boss', ADMIN_PASSWORD: ADMIN_PASSWORD, ORG_NAME: '한국 회원 협회' } });
+  const badconf = install(tmp, { name: 'badconf', env: { SECRET_KEY: SECRET, ACCESS_TOKEN_TTL: BAD_TTL } });
+  const unfilled = install(tmp, { name: 'unfilled', env: { SECRET_KEY: SECRET }, unfilled: ['__DATA_DIR__'] });
+  const nofix = install(tmp, {
+    name: 'nofix',
+    env: { SECRET_KEY: SECRET },
+    edit: (template) => {
+      assert.match(template, REWRITE_OFF, 'the template switches rewriting off');
+      return template.replace(REWRITE_OFF, '');
+    },
+  });
   assert.equal(existsSync(path.join(dashboard.appRoot, 'node_modules')), false);
   assert.deepEqual(
     dashboard.vhost.map((line) => line.split(' ')[0]),
     ['PassengerAppRoot', 'PassengerBaseURI', 'PassengerNodejs', 'PassengerAppType', 'PassengerStartupFile'],
   );
-  apache = await startOnFreePort(tmp, [dashboard, badconf]);
+  apache = await startOnFreePort(tmp, { sites: [dashboard, badconf, unfilled, nofix] });
   const started = performance.now();
   const { url } = apache;
   const running = apache;
+  const step = stepper(t, apache);
 
-  /** A subtest that prints the error log's tail when it fails. */
-  const step = (name: string, fn: (st: TestContext) => Promise<void>): Promise<void> =>
-    t.test(name, async (st) => {
-      try {
-        await fn(st);
-      } catch (error) {
-        process.stderr.write(`\n--- ${name}: tail of ${running.errorLogPath} ---\n${running.tail()}\n---\n`);
-        throw error;
-      }
-    });
+  await step('WordPress is at the docroot: a path of its own goes to its index.php', async () => {
+    const page = await get(`${url}/2026/05/hello-world/`);
+    assert.equal(page.status, 200);
+    assert.ok(page.body.includes(WORDPRESS_MARKER));
+  });
+
+  await step('without the template\'s RewriteEngine Off, WordPress swallows every sub-path but the folder itself', async () => {
+    const folder = await get(`${url}/nofix/`);
+    assert.equal(folder.status, 302, 'the folder itself (a real directory) still reaches the app');
+    assert.ok(folder.headers.get('x-request-id'));
+    for (const p of ['/nofix/login', '/nofix/healthz', '/nofix/api/me']) {
+      const reply = await get(`${url}${p}`);
+      assert.ok(reply.body.includes(WORDPRESS_MARKER), `${p} is WordPress's, not the app's (${reply.status})`);
+      assert.equal(reply.headers.get('x-request-id'), null, p);
+    }
+  });
+
+  await step('with it, /dashboard/login, /healthz and /api/... reach the app, not WordPress', async () => {
+    const login = await get(`${url}/dashboard/login`);
+    assert.equal(login.status, 200);
+    assert.match(login.body, /action="\/dashboard\/api\/auth\/login"/);
+    const me = await get(`${url}/dashboard/api/me`);
+    assert.equal(me.status, 401);
+    assert.match(me.body, /"error":"token_missing"/);
+    for (const reply of [login, me, await get(`${url}/dashboard/healthz`), await get(`${url}/dashboard/no/such/page`)]) {
+      assert.ok(reply.headers.get('x-request-id'));
+      assert.ok(!reply.body.includes(WORDPRESS_MARKER));
+    }
+  });
 
   await step('GET /dashboard/healthz reaches the app through Apache and Passenger', async () => {
     const health = await get(`${url}/dashboard/healthz`);
@@ -184,11 +127,12 @@ test('the release under Apache + Passenger at /dashboard, configured by the .hta
   // NODE_ENV alone would prove little: Passenger sets it to PassengerAppEnv ("production" by
   // default) anyway. SECRET_KEY (production refuses to start without it) and DATA_DIR only come
   // from the .htaccess SetEnv lines, and the base path from Passenger's PASSENGER_BASE_URI.
-  await step('SetEnv reached the app: production headers, DATA_DIR and base in the start-up line', async () => {
+  // PassengerNodejs is the node running the tests: .ci/run runs these on Node 22 and 24 too.
+  await step('SetEnv reached the app: production headers, DATA_DIR, base and Node version in the start-up line', async () => {
     const health = await get(`${url}/dashboard/healthz`);
     assert.match(health.headers.get('strict-transport-security') ?? '', /max-age=\d+/);
-    const line = await logLine(running, / INFO listening port=passenger /);
-    assert.match(line, new RegExp(` env=production base=/dashboard data=${escape(dashboard.dataDir)} `));
+    const line = await logLine(running, / INFO listening port=passenger .*base=\/dashboard /);
+    assert.match(line, new RegExp(` env=production base=/dashboard data=${escape(dashboard.dataDir)} node=${escape(process.version)}$`));
   });
 
   await step('an admin signs in, imports a CSV with a Korean category, sees it, and downloads the PDF report', async () => {
@@ -245,6 +189,18 @@ test('the release under Apache + Passenger at /dashboard, configured by the .hta
       assert.doesNotMatch(reply.body, /Phusion|Passenger|could not be started/i, `${p} is Passenger's generic error page`);
     }
     await logLine(running, / ERROR configuration: ACCESS_TOKEN_TTL /);
+  });
+
+  await step('an unfilled __DATA_DIR__ answers 503 naming DATA_DIR and what to put there; no such folder is made', async () => {
+    const reply = await get(`${url}/unfilled/login`);
+    assert.equal(reply.status, 503);
+    assert.match(reply.body, /<code>DATA_DIR<\/code> \u2014 what to put there: an absolute folder outside public_html and outside the app folder, e\.g\. \/home\/USER\/dashboard-data/);
+    assert.ok(!reply.body.includes('__DATA_DIR__'), 'the value is not shown');
+    await logLine(running, / ERROR configuration: DATA_DIR still holds the placeholder __DATA_DIR__ /);
+    const named = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.name === '__DATA_DIR__' ? [path.join(dir, e.name)] : e.isDirectory() ? named(path.join(dir, e.name)) : []));
+    assert.deepEqual(named(tmp), [], 'a folder named __DATA_DIR__');
+    assert.equal(existsSync('/__DATA_DIR__'), false);
   });
 
   await step('request headers and cookies never reach the log; the access line does', async () => {

@@ -3,17 +3,22 @@
  * (no node_modules), configured by environment and .env, stopped by signals.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { releaseCopy, spawnApp } from '../helpers/process.ts';
 
 const SECRET = 'f'.repeat(64);
 const release = releaseCopy();
-after(() => release.remove());
+// Beside the release, as an admin keeps it: production refuses a DATA_DIR inside the app folder.
+const dataRoot = `${release.dir}-data`;
+after(() => {
+  release.remove();
+  rmSync(dataRoot, { recursive: true, force: true });
+});
 
 function freshDataDir(name: string): string {
-  const dir = path.join(release.dir, `data-${name}`);
+  const dir = path.join(dataRoot, `data-${name}`);
   mkdirSync(dir, { recursive: true });
   return dir;
 }
@@ -75,6 +80,13 @@ describe('standalone process', () => {
     const all = app.lines.join('\n');
     assert.doesNotMatch(all, /too-short-secret/);
     assert.doesNotMatch(all, /\n\s+at /);
+  });
+
+  test('an unfilled placeholder in DATA_DIR exits 1 naming it, and creates no folder called __DATA_DIR__', async () => {
+    const app = spawnApp({ cwd: release.dir, env: { NODE_ENV: 'development', DATA_DIR: '__DATA_DIR__' } });
+    assert.equal(await app.exited, 1);
+    assert.ok(app.lines.some((l) => /ERROR configuration: DATA_DIR still holds the placeholder __DATA_DIR__ /.test(l)), app.lines.join('\n'));
+    assert.equal(existsSync(path.join(release.dir, '__DATA_DIR__')), false);
   });
 
   test('development without SECRET_KEY generates one into DATA_DIR (0600), says so once, and reuses it', async () => {

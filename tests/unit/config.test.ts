@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { normaliseBasePath, parseConfig, parseDuration, parseRate, type ConfigResult } from '../../src/config/index.ts';
+import { normaliseBasePath, parseConfig, parseDuration, parseRate, type ConfigProblem, type ConfigResult } from '../../src/config/index.ts';
+import { configurationErrorPage } from '../../src/http/config-error.ts';
 
 const SECRET = 'a'.repeat(20) + 'b'.repeat(20);
 const ctx = { appRoot: '/srv/app', loadDevSecret: () => 'dev-'.padEnd(64, 'x') };
@@ -111,10 +112,10 @@ describe('parseConfig', () => {
 
   test('production refuses to start without SECRET_KEY and never generates one', () => {
     let generated = false;
-    const result = parseConfig({ NODE_ENV: 'production' }, { ...ctx, loadDevSecret: () => ((generated = true), 'x') });
+    const result = parseConfig({ NODE_ENV: 'production', DATA_DIR: '/srv/data' }, { ...ctx, loadDevSecret: () => ((generated = true), 'x') });
     assert.deepEqual(problems(result), ['SECRET_KEY']);
     assert.equal(generated, false);
-    const ok = parseConfig({ NODE_ENV: 'production', SECRET_KEY: SECRET }, ctx);
+    const ok = parseConfig({ NODE_ENV: 'production', SECRET_KEY: SECRET, DATA_DIR: '/srv/data' }, ctx);
     assert.ok(ok.ok);
     assert.equal(ok.config.production, true);
     assert.equal(ok.config.devSecret, false);
@@ -124,6 +125,7 @@ describe('parseConfig', () => {
     const result = parseConfig(
       {
         NODE_ENV: 'staging',
+        DATA_DIR: '/srv/data',
         PORT: '70000',
         BASE_PATH: 'dashboard',
         SECRET_KEY: 'short',
@@ -212,6 +214,105 @@ describe('parseConfig', () => {
     assert.ok(!result.ok);
     assert.equal(result.problems[0]?.variable, 'SECRET_KEY');
     assert.match(result.problems[0]?.message ?? '', /EROFS/);
+  });
+});
+
+describe('unfilled and dangerous settings', () => {
+  const only = (result: ConfigResult, variable: string): ConfigProblem => {
+    assert.ok(!result.ok, 'refused');
+    const found = result.problems.filter((p) => p.variable === variable);
+    assert.equal(found.length, 1, `one problem for ${variable}: ${JSON.stringify(result.problems)}`);
+    return found[0]!;
+  };
+
+  test('a DATA_DIR still holding the template placeholder is refused before anything touches the disk', () => {
+    let touched = false;
+    for (const NODE_ENV of ['development', 'production']) {
+      const result = parseConfig({ NODE_ENV, SECRET_KEY: SECRET, DATA_DIR: '__DATA_DIR__' }, { ...ctx, loadDevSecret: () => ((touched = true), 'x'.repeat(64)) });
+      assert.deepEqual(problems(result), ['DATA_DIR'], NODE_ENV);
+      const problem = only(result, 'DATA_DIR');
+      assert.match(problem.message, /still holds the placeholder __DATA_DIR__/);
+      assert.match(problem.hint ?? '', /^an absolute folder outside public_html and outside the app folder, e\.g\. \/home\/USER\/dashboard-data$/);
+    }
+    const dev = parseConfig({ DATA_DIR: '/home/u/__DATA_DIR__/x' }, { ...ctx, loadDevSecret: () => ((touched = true), 'x'.repeat(64)) });
+    assert.deepEqual(problems(dev), ['DATA_DIR']);
+    assert.equal(touched, false, 'no development secret (and so no folder) was made');
+  });
+
+  test('any known variable holding a __NAME__ placeholder is refused; a secret\'s text is never echoed', () => {
+    const secret = `${'s'.repeat(20)}__OURS__${'t'.repeat(20)}`;
+    const result = parseConfig({ PASSENGER_BASE_URI: '__BASE_URI__', SECRET_KEY: secret, ORG_NAME: '__ORG__', ADMIN_USERNAME: 'boss', ADMIN_PASSWORD: '__ADMIN_PASSWORD__' }, ctx);
+    assert.deepEqual(problems(result).sort(), ['ADMIN_PASSWORD', 'ORG_NAME', 'PASSENGER_BASE_URI', 'SECRET_KEY']);
+    assert.match(only(result, 'PASSENGER_BASE_URI').message, /placeholder __BASE_URI__/);
+    const key = only(result, 'SECRET_KEY');
+    assert.match(key.message, /a __NAME__ placeholder/);
+    assert.ok(!key.message.includes('__OURS__') && !key.message.includes('ssss'), key.message);
+    assert.match(key.hint ?? '', /openssl rand -hex 32/);
+    // Unrelated variables are not ours to judge.
+    assert.ok(parseConfig({ SOMETHING_ELSE: '__X__', PATH: '/__Y__/bin' }, ctx).ok);
+  });
+
+  test('a DATA_DIR under public_html or www is refused in every environment', () => {
+    for (const DATA_DIR of ['/home/u/public_html/data', '/home/u/public_html/dashboard/data', '/home/u/www/dashboard-data', '../public_html/x']) {
+      for (const NODE_ENV of ['development', 'production']) {
+        const problem = only(parseConfig({ NODE_ENV, SECRET_KEY: SECRET, DATA_DIR }, ctx), 'DATA_DIR');
+        assert.match(problem.message, /web-served folder \((public_html|www)\)/, DATA_DIR);
+        assert.ok(!problem.message.includes('/home/u'), 'the value is not echoed');
+      }
+    }
+    assert.ok(parseConfig({ DATA_DIR: '/home/u/public_html_backup/data' }, ctx).ok, 'only whole folder names count');
+    // A VPS keeps its web root in /var/www/html: a folder beside it is not served.
+    assert.ok(parseConfig({ DATA_DIR: '/var/www/dashboard-data' }, ctx).ok, 'www outside a home folder is not judged by its name');
+  });
+
+  test('in production DATA_DIR must be outside the app folder; unset, its default ./data is inside', () => {
+    const prod = { NODE_ENV: 'production', SECRET_KEY: SECRET };
+    for (const DATA_DIR of ['./data', '/srv/app/data', '/srv/app', 'dist/../data']) {
+      assert.match(only(parseConfig({ ...prod, DATA_DIR }, ctx), 'DATA_DIR').message, /inside the app folder .* upgrade replaces/, DATA_DIR);
+    }
+    assert.match(only(parseConfig(prod, ctx), 'DATA_DIR').message, /required in production: the default \.\/data/);
+    for (const DATA_DIR of ['/srv/app-data', '../dashboard-data', '/srv/..data', '/home/u/dashboard-data']) {
+      assert.ok(parseConfig({ ...prod, DATA_DIR }, ctx).ok, DATA_DIR);
+    }
+    // Development runs from a checkout: ./data there is the default and stays.
+    assert.ok(parseConfig({ DATA_DIR: './data' }, ctx).ok);
+  });
+
+  test('DATA_DIR is judged where symlinks really lead (a deploy\'s current, cPanel\'s www)', () => {
+    const links: Record<string, string> = { '/home/u/current': '/home/u/releases/7', '/home/u/site': '/home/u/public_html' };
+    const realPath = (p: string): string => {
+      for (const [link, target] of Object.entries(links)) if (p === link || p.startsWith(`${link}/`)) return target + p.slice(link.length);
+      return p;
+    };
+    const at = { ...ctx, appRoot: '/home/u/releases/7', realPath };
+    const prod = { NODE_ENV: 'production', SECRET_KEY: SECRET };
+    assert.match(only(parseConfig({ ...prod, DATA_DIR: '/home/u/current/data' }, at), 'DATA_DIR').message, /inside the app folder/);
+    assert.match(only(parseConfig({ ...prod, DATA_DIR: '/home/u/site/data' }, at), 'DATA_DIR').message, /public_html/);
+    assert.ok(parseConfig({ ...prod, DATA_DIR: '/home/u/shared/data' }, at).ok);
+  });
+
+  test('every problem carries a hint, and no hint holds the value', () => {
+    const secret = 'tooShortButSecret';
+    const result = parseConfig({ NODE_ENV: 'staging', PORT: 'x', SECRET_KEY: secret, WP_SSO_SECRET: secret, ACCESS_TOKEN_TTL: 'bogus', DATA_DIR: '/home/u/www/d' }, ctx);
+    assert.ok(!result.ok);
+    assert.ok(result.problems.length >= 6);
+    for (const p of result.problems) {
+      assert.ok(p.hint !== undefined && p.hint.length > 0, `${p.variable} has a hint`);
+      for (const value of [secret, 'bogus', 'staging', '/home/u/www/d']) assert.ok(!p.hint.includes(value), `${p.variable}: ${p.hint}`);
+    }
+  });
+
+  test('the 503 page names each variable once with what to put there, escaped, and never a value', () => {
+    const result = parseConfig({ DATA_DIR: '__DATA_DIR__', ACCESS_TOKEN_TTL: 'bogus-ttl', SECRET_KEY: 'short-secret' }, ctx);
+    assert.ok(!result.ok);
+    const page = configurationErrorPage([...result.problems, { variable: 'DATA_DIR', hint: '<b>' }]);
+    assert.match(page, /<li><code>DATA_DIR<\/code> \u2014 what to put there: an absolute folder outside public_html and outside the app folder, e\.g\. \/home\/USER\/dashboard-data<\/li>/);
+    assert.match(page, /<li><code>ACCESS_TOKEN_TTL<\/code> \u2014 what to put there: a duration such as 15m/);
+    assert.match(page, /<li><code>SECRET_KEY<\/code> \u2014 what to put there: a random value/);
+    assert.equal(page.split('<code>DATA_DIR</code>').length, 2, 'named once');
+    assert.ok(!page.includes('<b>'));
+    for (const value of ['bogus-ttl', 'short-secret', '__DATA_DIR__']) assert.ok(!page.includes(value), value);
+    assert.match(configurationErrorPage(['PORT']), /<li><code>PORT<\/code><\/li>/, 'names alone still work');
   });
 });
 
