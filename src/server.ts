@@ -60,7 +60,7 @@ export function start(options: StartOptions): Running | undefined {
   const underPassenger = typeof PhusionPassenger !== 'undefined';
   installCrashHandlers(logger);
 
-  const result = parseConfig(process.env, { appRoot: options.appRoot, loadDevSecret: (dir) => loadDevSecret(dir, logger), realPath: realPathOfExisting });
+  const result = parseConfig(process.env, { appRoot: options.appRoot, loadDevSecret: (dir) => loadDevSecret(dir, logger), realPath: realPathOfExisting, underPassenger });
   if (!result.ok) {
     for (const problem of result.problems) logger.error(`configuration: ${problem.variable} ${problem.message}`);
     if (underPassenger) {

@@ -9,6 +9,7 @@ import { dataDirProblem } from './data-dir.ts';
 import { parseDuration } from './duration.ts';
 import { HINTS, placeholderProblem } from './hints.ts';
 import { parseRate, type RateWindow } from './rate.ts';
+import { WEAK, weakSecret } from './secret.ts';
 
 export type { RateWindow } from './rate.ts';
 export { parseDuration } from './duration.ts';
@@ -70,6 +71,8 @@ export interface ParseContext {
    * reached through a link (cPanel's www, a deploy's `current`) is judged by where it really is.
    */
   readonly realPath?: (absolute: string) => string;
+  /** Started by Passenger, whose own last X-Forwarded-For entry is then trusted by default (standalone, the client wrote it). */
+  readonly underPassenger?: boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -129,7 +132,7 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
     fail('REFRESH_TOKEN_TTL', 'must be longer than ACCESS_TOKEN_TTL');
   }
 
-  const trustProxy = readTrustProxy(get('TRUST_PROXY') ?? 'passenger');
+  const trustProxy = readTrustProxy(get('TRUST_PROXY') ?? (ctx.underPassenger === true ? 'passenger' : 'none'));
   if (trustProxy === undefined) {
     fail('TRUST_PROXY', 'must be passenger, none, or a comma-separated list of proxy IP addresses');
   }
@@ -147,6 +150,8 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
   const wpSsoSecret = get('WP_SSO_SECRET') ?? null;
   if (wpSsoSecret !== null && Buffer.byteLength(wpSsoSecret) < MIN_SECRET_BYTES) {
     fail('WP_SSO_SECRET', `must be at least ${MIN_SECRET_BYTES} bytes long (e.g. the output of: openssl rand -hex 32)`);
+  } else if (wpSsoSecret !== null && production && weakSecret(wpSsoSecret)) {
+    fail('WP_SSO_SECRET', WEAK);
   }
   const wpUrl = readUrl(get('WP_URL'));
   if (wpUrl === undefined) fail('WP_URL', 'must be an http:// or https:// URL such as https://example.org');
@@ -172,11 +177,15 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
   const previous = get('SECRET_KEY_PREVIOUS') ?? null;
   if (previous !== null && Buffer.byteLength(previous) < MIN_SECRET_BYTES) {
     fail('SECRET_KEY_PREVIOUS', `must be at least ${MIN_SECRET_BYTES} bytes long`);
+  } else if (previous !== null && production && weakSecret(previous)) {
+    fail('SECRET_KEY_PREVIOUS', WEAK);
   }
   let secretKey = get('SECRET_KEY');
   let devSecret = false;
   if (secretKey !== undefined && Buffer.byteLength(secretKey) < MIN_SECRET_BYTES) {
     fail('SECRET_KEY', `must be at least ${MIN_SECRET_BYTES} bytes long (e.g. the output of: openssl rand -hex 32)`);
+  } else if (secretKey !== undefined && production && weakSecret(secretKey)) {
+    fail('SECRET_KEY', WEAK);
   } else if (secretKey === undefined && production) {
     fail('SECRET_KEY', 'is required in production (at least 32 bytes, e.g. the output of: openssl rand -hex 32)');
   } else if (secretKey === undefined && problems.length === 0) {

@@ -1,5 +1,6 @@
 /** The release zip an admin uploads through cPanel: unpacked as is, it runs. */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +45,7 @@ test('npm run package writes a zip that unpacks into a runnable app with no depe
   // Mostly the report's font (two faces, about 2.7 MB each before compression).
   assert.ok(statSync(zip).size < 6 * 1024 * 1024, `the release stays small (${statSync(zip).size} bytes)`);
 
-  const app = spawnApp({ cwd: dir, env: { NODE_ENV: 'production', SECRET_KEY: 'e'.repeat(64), DATA_DIR: path.join(dir, '..', `${path.basename(dir)}-data`) } });
+  const app = spawnApp({ cwd: dir, env: { NODE_ENV: 'production', SECRET_KEY: randomBytes(32).toString('hex'), DATA_DIR: path.join(dir, '..', `${path.basename(dir)}-data`) } });
   t.after(async () => {
     await app.stop();
     rmSync(path.join(dir, '..', `${path.basename(dir)}-data`), { recursive: true, force: true });

@@ -3,12 +3,13 @@
  * (no node_modules), configured by environment and .env, stopped by signals.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { releaseCopy, spawnApp } from '../helpers/process.ts';
 
-const SECRET = 'f'.repeat(64);
+const SECRET = randomBytes(32).toString('hex');
 const release = releaseCopy();
 // Beside the release, as an admin keeps it: production refuses a DATA_DIR inside the app folder.
 const dataRoot = `${release.dir}-data`;
@@ -55,6 +56,20 @@ describe('standalone process', () => {
     // The audit reproduced 401 invalid_credentials here: the admin did not exist yet.
     assert.equal(login.status, 200, await login.text());
     assert.equal(app.lines.filter((line) => /created the first admin/.test(line)).length, 1);
+  });
+
+  test('run standalone, a client\'s X-Forwarded-For does not choose its rate-limit bucket (no proxy trusted by default)', async (t) => {
+    const env = { NODE_ENV: 'production', SECRET_KEY: SECRET, DATA_DIR: freshDataDir('xff'), RATE_LIMIT_DEFAULT: '3/minute' };
+    const app = spawnApp({ cwd: release.dir, env });
+    t.after(() => app.stop());
+    const base = await app.url();
+    const statuses: number[] = [];
+    for (let i = 1; i <= 5; i += 1) {
+      const res = await fetch(`${base}/login`, { headers: { 'X-Forwarded-For': `198.51.100.${i}` } });
+      statuses.push(res.status);
+    }
+    // Each spoofed address used to get a fresh bucket of its own: five 200s.
+    assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
   });
 
   test('reads .env from the app root; variables already set win over it', async (t) => {

@@ -1,10 +1,19 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { normaliseBasePath, parseConfig, parseDuration, parseRate, type ConfigProblem, type ConfigResult } from '../../src/config/index.ts';
 import { configurationErrorPage } from '../../src/http/config-error.ts';
 
-const SECRET = 'a'.repeat(20) + 'b'.repeat(20);
+/** As `openssl rand -hex 32` makes one: production refuses keys that are long but not random. */
+const SECRET = '3e7f146cd6861f91dba64af951ae7b5d4c4f09cf8761c2fc1bb730aca88e42fb';
 const ctx = { appRoot: '/srv/app', loadDevSecret: () => 'dev-'.padEnd(64, 'x') };
+
+function only(result: ConfigResult, variable: string): ConfigProblem {
+  assert.ok(!result.ok, 'refused');
+  const found = result.problems.filter((p) => p.variable === variable);
+  assert.equal(found.length, 1, `one problem for ${variable}: ${JSON.stringify(result.problems)}`);
+  return found[0]!;
+}
 
 function problems(result: ConfigResult): string[] {
   return result.ok ? [] : result.problems.map((p) => p.variable);
@@ -81,7 +90,7 @@ describe('parseConfig', () => {
     assert.equal(c.devSecret, true);
     assert.equal(c.accessTokenTtl, 900);
     assert.equal(c.refreshTokenTtl, 14 * 86_400);
-    assert.deepEqual(c.trustProxy, { kind: 'passenger' });
+    assert.deepEqual(c.trustProxy, { kind: 'none' }, 'run standalone, no proxy is trusted by default');
     assert.deepEqual(c.rateLimitStorage, { kind: 'file', dir: '/srv/app/data/ratelimit' });
     assert.equal(c.rateLimitFail, 'open');
     assert.equal(c.botPow, 'adaptive');
@@ -186,6 +195,31 @@ describe('parseConfig', () => {
     assert.equal(sso.config.wpUrl, 'https://example.org');
   });
 
+  test('TRUST_PROXY defaults to passenger only when started by Passenger (standalone, X-Forwarded-For is the client\'s own)', () => {
+    const under = parseConfig({}, { ...ctx, underPassenger: true });
+    assert.ok(under.ok);
+    assert.deepEqual(under.config.trustProxy, { kind: 'passenger' });
+    const alone = parseConfig({}, { ...ctx, underPassenger: false });
+    assert.ok(alone.ok);
+    assert.deepEqual(alone.config.trustProxy, { kind: 'none' });
+    const asked = parseConfig({ TRUST_PROXY: 'passenger' }, ctx);
+    assert.ok(asked.ok);
+    assert.deepEqual(asked.config.trustProxy, { kind: 'passenger' }, 'an explicit setting wins');
+  });
+
+  test('in production, a long but obviously non-random secret is refused, saying how to make one', () => {
+    const prod = { NODE_ENV: 'production', DATA_DIR: '/srv/data' };
+    for (const weak of ['a'.repeat(44), '0123456789'.repeat(4), 'a'.repeat(20) + 'b'.repeat(20), 'password'.repeat(5)]) {
+      const result = parseConfig({ ...prod, SECRET_KEY: weak, SECRET_KEY_PREVIOUS: weak, WP_SSO_SECRET: weak, WP_URL: 'https://example.org' }, ctx);
+      assert.deepEqual(problems(result), ['WP_SSO_SECRET', 'SECRET_KEY_PREVIOUS', 'SECRET_KEY'], weak);
+      assert.match(only(result, 'SECRET_KEY').message, /far from random .* openssl rand -hex 32/);
+      assert.ok(!only(result, 'SECRET_KEY').message.includes(weak));
+    }
+    assert.ok(parseConfig({ ...prod, SECRET_KEY: randomBytes(32).toString('hex') }, ctx).ok);
+    assert.ok(parseConfig({ ...prod, SECRET_KEY: randomBytes(24).toString('base64url') }, ctx).ok);
+    assert.ok(parseConfig({ SECRET_KEY: 'a'.repeat(44) }, ctx).ok, 'development keys protect nothing real');
+  });
+
   test('TRUST_PROXY takes passenger, none or addresses; storage takes file:// and memory://', () => {
     const list = parseConfig({ TRUST_PROXY: '10.0.0.1, ::1', RATE_LIMIT_STORAGE: 'memory://' }, ctx);
     assert.ok(list.ok);
@@ -218,12 +252,6 @@ describe('parseConfig', () => {
 });
 
 describe('unfilled and dangerous settings', () => {
-  const only = (result: ConfigResult, variable: string): ConfigProblem => {
-    assert.ok(!result.ok, 'refused');
-    const found = result.problems.filter((p) => p.variable === variable);
-    assert.equal(found.length, 1, `one problem for ${variable}: ${JSON.stringify(result.problems)}`);
-    return found[0]!;
-  };
 
   test('a DATA_DIR still holding the template placeholder is refused before anything touches the disk', () => {
     let touched = false;
