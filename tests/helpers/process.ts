@@ -1,5 +1,6 @@
 /** Real app processes for tests: spawn `node app.js`, read its log, wait, stop. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -96,4 +97,22 @@ export function runCli(cwd: string, args: readonly string[], stdin = ''): Promis
     child.on('exit', (code) => resolve({ code, out, err }));
     child.stdin.end(stdin);
   });
+}
+
+/**
+ * The environment of app processes that share one DATA_DIR in a test about the shared database:
+ * the (per-process) limiters and proof of work are kept out of the way.
+ */
+export function sharedDataEnv(dataDir: string, admin: { username: string; password: string }): Record<string, string> {
+  return {
+    NODE_ENV: 'development',
+    SECRET_KEY: randomBytes(32).toString('hex'),
+    DATA_DIR: dataDir,
+    ADMIN_USERNAME: admin.username,
+    ADMIN_PASSWORD: admin.password,
+    RATE_LIMIT_DEFAULT: '1000000/minute',
+    RATE_LIMIT_LOGIN: '1000000/minute',
+    RATE_LIMIT_STORAGE: 'memory://',
+    BOT_POW: 'off',
+  };
 }

@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { unpackArchive } from '../../src/backup/archive.ts';
 import { columnOnDisk, eventually } from '../db/fixture.ts';
 import { login, logout, me, pool, type HttpSession } from '../helpers/http-session.ts';
-import { releaseCopy, runCli, spawnApp, type AppProcess } from '../helpers/process.ts';
+import { releaseCopy, runCli, sharedDataEnv, spawnApp, type AppProcess } from '../helpers/process.ts';
 import { readFile } from 'node:fs/promises';
 
 const ADMIN = 'admin';
@@ -24,17 +24,7 @@ describe('backup and restore beside two running app processes', { timeout: 300_0
   const release = releaseCopy();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'dashboard-backup-data-'));
   const outDir = mkdtempSync(path.join(tmpdir(), 'dashboard-backup-out-'));
-  const env: Record<string, string> = {
-    NODE_ENV: 'development',
-    SECRET_KEY: randomBytes(32).toString('hex'),
-    DATA_DIR: dataDir,
-    ADMIN_USERNAME: ADMIN,
-    ADMIN_PASSWORD: PASSWORD,
-    RATE_LIMIT_DEFAULT: '1000000/minute',
-    RATE_LIMIT_LOGIN: '1000000/minute',
-    RATE_LIMIT_STORAGE: 'memory://',
-    BOT_POW: 'off',
-  };
+  const env = sharedDataEnv(dataDir, { username: ADMIN, password: PASSWORD });
   const cli = (args: string[], stdin = '') => runCli(release.dir, [...args, '--data-dir', dataDir], stdin);
   let apps: AppProcess[] = [];
   let bases: string[] = [];

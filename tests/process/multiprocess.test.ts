@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { login, logout, me, pool, type HttpSession } from '../helpers/http-session.ts';
-import { releaseCopy, spawnApp, type AppProcess } from '../helpers/process.ts';
+import { releaseCopy, sharedDataEnv, spawnApp, type AppProcess } from '../helpers/process.ts';
 import { columnOnDisk } from '../db/fixture.ts';
 
 const ADMIN = 'admin';
@@ -23,18 +23,7 @@ describe('three app processes sharing one DATA_DIR', { timeout: 600_000 }, () =>
   const release = releaseCopy();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'dashboard-multi-'));
   const dbFile = path.join(dataDir, DB);
-  const env: Record<string, string> = {
-    NODE_ENV: 'development',
-    SECRET_KEY: randomBytes(32).toString('hex'),
-    DATA_DIR: dataDir,
-    ADMIN_USERNAME: ADMIN,
-    ADMIN_PASSWORD: PASSWORD,
-    // The point here is the shared database: keep the (per-process) limiters and proof of work out of the way.
-    RATE_LIMIT_DEFAULT: '1000000/minute',
-    RATE_LIMIT_LOGIN: '1000000/minute',
-    RATE_LIMIT_STORAGE: 'memory://',
-    BOT_POW: 'off',
-  };
+  const env = sharedDataEnv(dataDir, { username: ADMIN, password: PASSWORD });
   const everyProcess: AppProcess[] = [];
   const start = (): AppProcess => {
     const app = spawnApp({ cwd: release.dir, env });
