@@ -24,6 +24,8 @@ export interface SessionUser {
 export interface Session {
   readonly user: SessionUser;
   readonly claims: SessionClaims;
+  /** This sign-in re-confirmed its password within the last few minutes (step-up.ts). */
+  readonly steppedUp: boolean;
 }
 
 declare module '../http/context.ts' {
@@ -64,7 +66,11 @@ export async function authenticate(c: Context, deps: SessionDeps): Promise<Sessi
     throw new AppError('token_revoked');
   }
   const { user } = state;
-  return { claims, user: { id: user.id, username: user.username, displayName: user.displayName, email: user.email, role: user.role } };
+  return {
+    claims,
+    user: { id: user.id, username: user.username, displayName: user.displayName, email: user.email, role: user.role },
+    steppedUp: state.stepUpUntil !== null && state.stepUpUntil > deps.tokens.now(),
+  };
 }
 
 /** API routes: 401 with a code the client acts on; CSRF on every state-changing method. */

@@ -172,7 +172,7 @@ describe('store: sessions', () => {
     await a.store.startSession({ id: 'fam-2', userId, csrf: 'c2', jti: 'r2', expiresAt: T0 + 86_400 }, { userId });
     assert.equal((await b.store.sessionState(userId, 'x', 'fam'))?.stepUpUntil, null, 'never confirmed');
 
-    const audit = { action: 'step_up', actorId: userId, outcome: 'success' };
+    const audit = { action: 'step_up', actorId: userId, outcome: 'success' } as const;
     assert.equal(await a.store.confirmStepUp({ familyId: 'fam', userId, until: T0 + 300 }, audit), true);
     assert.equal((await b.store.sessionState(userId, 'x', 'fam'))?.stepUpUntil, T0 + 300, 'another process sees it');
     assert.equal((await b.store.sessionState(userId, 'x', 'fam-2'))?.stepUpUntil, null, 'the other sign-in is not confirmed');
