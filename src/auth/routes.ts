@@ -6,7 +6,7 @@ import type { ClientAddress } from '../http/client-ip.ts';
 import { AppError } from '../http/errors.ts';
 import { clearSessionCookies, readCookie, setDeviceCookie, setSessionCookies, type CookiePolicy } from './cookies.ts';
 import { DEVICE_COOKIE_MAX_AGE, type DeviceCookies } from './device.ts';
-import { assertCsrfMatches, assertSameOrigin, presentedCsrf } from './csrf.ts';
+import { assertCsrfMatches, assertSameOrigin, presentedCsrf, type OriginPolicy } from './csrf.ts';
 import type { AuthService, IssuedTokens } from './service.ts';
 import { requireSession, withChallenge } from './session.ts';
 import type { SessionClaims, TokenService } from './tokens.ts';
@@ -21,6 +21,8 @@ export interface AuthRouteDeps {
   readonly cookies: CookiePolicy;
   readonly clientAddress: ClientAddress;
   readonly basePath: string;
+  /** What the Origin of a state-changing request must be (csrf.ts); host-only when omitted. */
+  readonly origin?: OriginPolicy;
   /** Device cookies (device.ts); without them every sign-in is counted per username. */
   readonly devices?: DeviceCookies;
   /** Sign-in limits: per address and per username (RATE_LIMIT_LOGIN). */
@@ -89,7 +91,7 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
   };
 
   app.post('/api/auth/login', async function login(c) {
-    assertSameOrigin(c);
+    assertSameOrigin(c, deps.origin);
     const input = await readCredentials(c);
     const ip = deps.clientAddress(c);
     const device = trustedDevice(c, input.username);
@@ -111,7 +113,7 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
   });
 
   app.post('/api/auth/refresh', async function refresh(c) {
-    assertSameOrigin(c);
+    assertSameOrigin(c, deps.origin);
     let claims: SessionClaims;
     try {
       // Inside the try: conflicting refresh cookies are a token_invalid that needs its challenge too.
@@ -138,7 +140,7 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
 
   // Works with an expired access token: a signed-out user must be signed out, whatever the clock says.
   app.post('/api/auth/logout', async function logout(c) {
-    assertSameOrigin(c);
+    assertSameOrigin(c, deps.origin);
     const verify = async (name: string, type: 'access' | 'refresh'): Promise<SessionClaims | undefined> => {
       let token: string | undefined;
       try {

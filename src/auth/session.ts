@@ -10,7 +10,7 @@ import { AppError } from '../http/errors.ts';
 import type { FrameBindings } from '../http/frame.ts';
 import type { Role, Store } from '../store/index.ts';
 import { readCookie, type CookiePolicy } from './cookies.ts';
-import { UNSAFE_METHODS, assertCsrfMatches, assertSameOrigin, presentedCsrf } from './csrf.ts';
+import { UNSAFE_METHODS, assertCsrfMatches, assertSameOrigin, presentedCsrf, type OriginPolicy } from './csrf.ts';
 import type { SessionClaims, TokenService } from './tokens.ts';
 
 export interface SessionUser {
@@ -39,6 +39,8 @@ export interface SessionDeps {
   readonly tokens: TokenService;
   readonly store: Store;
   readonly cookies: CookiePolicy;
+  /** What the Origin of a state-changing request must be (csrf.ts); host-only when omitted. */
+  readonly origin?: OriginPolicy;
 }
 
 const CHALLENGE: Readonly<Record<string, string>> = {
@@ -83,7 +85,7 @@ export function requireSession(deps: SessionDeps): MiddlewareHandler<AppEnv> {
       throw withChallenge(error);
     }
     if (UNSAFE_METHODS.has(c.req.method)) {
-      assertSameOrigin(c);
+      assertSameOrigin(c, deps.origin);
       assertCsrfMatches(await presentedCsrf(c), session.claims.csrf);
     }
     c.set('session', session);
