@@ -63,6 +63,7 @@ describe('step-up: the dangerous admin actions', () => {
     const junId = await addUser(a, 'jun');
     const res = await stepUp(a, root);
     assert.equal(res.status, 200);
+    assert.deepEqual(res.headers.getSetCookie(), [], 'no new token: the confirmation lives on the sign-in, server-side');
     assert.equal(((await res.json()) as { stepUpExpiresAt: string }).stepUpExpiresAt, new Date((a.clock.now + 300) * 1000).toISOString());
     assert.equal(await countRows(a, 'audit_log', "action = 'step_up' AND outcome = 'success' AND actor = 'root'"), 1);
     const actions = dangerous(a, root, junId);
