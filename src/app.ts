@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { getPath } from 'hono/utils/url';
 import type { CookiePolicy } from './auth/cookies.ts';
 import type { DeviceCookies } from './auth/device.ts';
+import type { OriginPolicy } from './auth/csrf.ts';
 import { authPages } from './auth/pages.ts';
 import { dashboardPages } from './dashboard/pages.ts';
 import { authRoutes } from './auth/routes.ts';
@@ -88,6 +89,8 @@ export interface AuthDeps {
   readonly store: Store;
   readonly cookies: CookiePolicy;
   readonly clientAddress: ClientAddress;
+  /** PUBLIC_URL's origin, or what is knowable without it (auth/csrf.ts); host-only when omitted. */
+  readonly origin?: OriginPolicy;
 }
 
 /** Under BASE_PATH nothing matches this: requests outside the prefix end as 404. */

@@ -23,6 +23,7 @@ import { createAuthService } from './auth/service.ts';
 import { TokenService } from './auth/tokens.ts';
 import { bootstrapAdmin } from './auth/bootstrap.ts';
 import { createDeviceCookies } from './auth/device.ts';
+import { originPolicy } from './auth/csrf.ts';
 import { openStore } from './store/open.ts';
 import { createSqlJsLoader } from './db/sqljs.ts';
 import { createFontLoader, FONT_FILES } from './reports/font.ts';
@@ -123,6 +124,8 @@ export function start(options: StartOptions): Running | undefined {
       store,
       cookies: cookiePolicy(config),
       clientAddress,
+      // Without PUBLIC_URL the connection's scheme is the visitor's only when no proxy stands between.
+      origin: originPolicy({ publicOrigin: config.publicUrl?.origin ?? null, behindProxy: underPassenger || config.trustProxy.kind !== 'none' }),
     },
     rateLimit: {
       limiter,

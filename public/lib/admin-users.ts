@@ -2,6 +2,7 @@
 import { ApiFailure, getJson, sendJson } from './api.ts';
 import { byId, fill, h, say } from './dom.ts';
 import { formatMoment } from './format.ts';
+import { withStepUp } from './step-up.ts';
 
 interface User {
   readonly id: number;
@@ -22,18 +23,29 @@ function message(error: unknown): string {
   return error instanceof ApiFailure ? error.detail.message : 'Could not reach the server. Check your connection and try again.';
 }
 
+/**
+ * A change through the admin API; the ones that hand over or take away access first ask for
+ * the admin's password (lib/step-up.ts) and are then sent again.
+ */
+function change(path: string, method: 'POST' | 'PATCH', body?: unknown, opener?: Element | null): Promise<Response> {
+  return withStepUp(() => sendJson(path, method, body), opener);
+}
+
 /** A button whose accessible name says whom it acts on ("Disable alice"). */
-function action(label: string, user: User, run: () => Promise<string>): HTMLButtonElement {
+function action(label: string, user: User, run: (button: HTMLButtonElement) => Promise<string>): HTMLButtonElement {
   const button = h('button', { type: 'button', class: 'secondary small' }, label, h('span', { class: 'vh' }, ` ${user.username}`));
+  // aria-disabled rather than disabled while it runs: a disabled button drops the focus, which
+  // must come back to it when the password dialog closes.
   button.addEventListener('click', async () => {
-    button.disabled = true;
+    if (button.getAttribute('aria-disabled') === 'true') return;
+    button.setAttribute('aria-disabled', 'true');
     say(errorBox(), '');
     try {
-      say(status(), await run());
+      say(status(), await run(button));
       await loadUsers();
     } catch (error) {
       say(errorBox(), message(error));
-      button.disabled = false;
+      button.removeAttribute('aria-disabled');
     }
   });
   return button;
@@ -61,7 +73,7 @@ function passwordRow(user: User, row: HTMLTableRowElement): HTMLTableRowElement 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
-      await sendJson(`/api/admin/users/${user.id}/password`, 'POST', { password: field.value });
+      await change(`/api/admin/users/${user.id}/password`, 'POST', { password: field.value }, document.activeElement);
       close();
       say(status(), `The password of ${user.username} was changed; their sessions have ended.`);
     } catch (error) {
@@ -87,17 +99,17 @@ function userRow(user: User): HTMLTableRowElement {
   const actions = h(
     'div',
     { class: 'actions' },
-    action(user.role === 'admin' ? 'Make member' : 'Make admin', user, async () => {
-      await sendJson(`/api/admin/users/${user.id}`, 'PATCH', { role: toRole });
+    action(user.role === 'admin' ? 'Make member' : 'Make admin', user, async (button) => {
+      await change(`/api/admin/users/${user.id}`, 'PATCH', { role: toRole }, button);
       return `${user.username} is now ${toRole === 'admin' ? 'an administrator' : 'a member'}.`;
     }),
-    action(user.disabled ? 'Enable' : 'Disable', user, async () => {
-      await sendJson(`/api/admin/users/${user.id}`, 'PATCH', { disabled: !user.disabled });
+    action(user.disabled ? 'Enable' : 'Disable', user, async (button) => {
+      await change(`/api/admin/users/${user.id}`, 'PATCH', { disabled: !user.disabled }, button);
       return `${user.username} is ${user.disabled ? 'enabled' : 'disabled'}.`;
     }),
     reset,
-    action('Sign out everywhere', user, async () => {
-      await sendJson(`/api/admin/users/${user.id}/logout-all`, 'POST');
+    action('Sign out everywhere', user, async (button) => {
+      await change(`/api/admin/users/${user.id}/logout-all`, 'POST', undefined, button);
       return `Every session of ${user.username} has ended.`;
     }),
   );
@@ -134,15 +146,16 @@ export function wireCreateUser(): void {
     const data = new FormData(form);
     const value = (name: string): string => String(data.get(name) ?? '').trim();
     const button = form.querySelector<HTMLButtonElement>('button[type=submit]')!;
+    const opener = document.activeElement; // before the button is disabled (which drops the focus)
     button.disabled = true;
     try {
-      const response = await sendJson('/api/admin/users', 'POST', {
+      const response = await change('/api/admin/users', 'POST', {
         username: value('username'),
         displayName: value('displayName'),
         ...(value('email') === '' ? {} : { email: value('email') }),
         role: value('role'),
         password: String(data.get('password') ?? ''),
-      });
+      }, opener);
       const { user } = (await response.json()) as { user: User };
       form.reset();
       say(status(), `Added ${user.username} (${user.role === 'admin' ? 'administrator' : 'member'}).`);

@@ -2,6 +2,8 @@
  * Admin API for accounts: list, create, change (name, email, role, disabled), reset a password,
  * end every session. Every change is audited in the same write; an admin cannot lock
  * themselves out (demote or disable their own account) — another admin, or the CLI, can.
+ * The changes that hand over or take away access need a fresh step-up (auth/step-up.ts),
+ * asked after the request is known to be valid and before anything is written.
  */
 import type { Hono } from 'hono';
 import type { AppContext, AppEnv } from '../http/context.ts';
@@ -10,6 +12,7 @@ import type { ClientAddress } from '../http/client-ip.ts';
 import { AppError } from '../http/errors.ts';
 import { hashPassword, passwordProblem } from '../auth/password.ts';
 import type { Session } from '../auth/session.ts';
+import { assertStepUp } from '../auth/step-up.ts';
 import { UserExistsError, type AuditEntry, type Role, type Store, type User, type UserChanges } from '../store/index.ts';
 
 export interface AdminUserDeps {
@@ -88,6 +91,7 @@ export function adminUserRoutes(app: Hono<AppEnv>, deps: AdminUserDeps): void {
     const newRole = role(body.role ?? 'member');
     const displayName = text(body, 'displayName', 100) || username;
     const address = email(text(body, 'email', 254)) ?? null;
+    if (newRole === 'admin') assertStepUp(c);
     try {
       const user = await store.createUser(
         { username, displayName, email: address, role: newRole, passwordHash: await hashPassword(password) },
@@ -134,6 +138,11 @@ export function adminUserRoutes(app: Hono<AppEnv>, deps: AdminUserDeps): void {
     }
     if (details.length === 0) throw invalid('body', 'Nothing to change: send displayName, email, role or disabled.');
     const target = await existing(id);
+    // A role or access change, either way: demoting or disabling the real admins locks them out
+    // as surely as promoting a stranger lets one in. Name and email changes are not asked.
+    if ((changes.role !== undefined && changes.role !== target.role) || (changes.disabled !== undefined && changes.disabled !== target.disabled)) {
+      assertStepUp(c);
+    }
     const updated = await store.updateUser(id, changes, audit(c, 'user_update', target.username, details.join(', ')));
     if (updated === undefined) throw new AppError('not_found', { message: 'There is no such user.' });
     return c.json({ user: shape(updated) });
@@ -146,6 +155,8 @@ export function adminUserRoutes(app: Hono<AppEnv>, deps: AdminUserDeps): void {
     const problem = passwordProblem(password);
     if (problem !== undefined) throw invalid('password', `The password ${problem}.`);
     const target = await existing(id);
+    // Whoever sets the password can sign in as that person.
+    assertStepUp(c);
     await store.updateUser(id, { passwordHash: await hashPassword(password), endSessions: true }, audit(c, 'user_password', target.username));
     return c.body(null, 204);
   });
@@ -153,6 +164,8 @@ export function adminUserRoutes(app: Hono<AppEnv>, deps: AdminUserDeps): void {
   app.post('/api/admin/users/:id/logout-all', async function endSessions(c) {
     const id = userId(c);
     const target = await existing(id);
+    // Someone else's sessions only: signing oneself out everywhere is no danger (and /api/auth/logout-all does it freely).
+    if (id !== (c.get('session') as Session).user.id) assertStepUp(c);
     await store.endAllSessions(id, audit(c, 'logout_all', target.username, 'by an admin'));
     return c.body(null, 204);
   });

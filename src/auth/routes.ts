@@ -1,4 +1,4 @@
-/** The auth API (DESIGN.md): login, refresh, logout, logout-all, me. */
+/** The auth API (DESIGN.md): login, refresh, logout, logout-all, step-up, me. */
 import type { Context, Hono } from 'hono';
 import { readJsonObject } from '../http/body.ts';
 import type { AppEnv } from '../http/context.ts';
@@ -6,7 +6,7 @@ import type { ClientAddress } from '../http/client-ip.ts';
 import { AppError } from '../http/errors.ts';
 import { clearSessionCookies, readCookie, setDeviceCookie, setSessionCookies, type CookiePolicy } from './cookies.ts';
 import { DEVICE_COOKIE_MAX_AGE, type DeviceCookies } from './device.ts';
-import { assertCsrfMatches, assertSameOrigin, presentedCsrf } from './csrf.ts';
+import { assertCsrfMatches, assertSameOrigin, presentedCsrf, type OriginPolicy } from './csrf.ts';
 import type { AuthService, IssuedTokens } from './service.ts';
 import { requireSession, withChallenge } from './session.ts';
 import type { SessionClaims, TokenService } from './tokens.ts';
@@ -21,6 +21,8 @@ export interface AuthRouteDeps {
   readonly cookies: CookiePolicy;
   readonly clientAddress: ClientAddress;
   readonly basePath: string;
+  /** What the Origin of a state-changing request must be (csrf.ts); host-only when omitted. */
+  readonly origin?: OriginPolicy;
   /** Device cookies (device.ts); without them every sign-in is counted per username. */
   readonly devices?: DeviceCookies;
   /** Sign-in limits: per address and per username (RATE_LIMIT_LOGIN). */
@@ -74,23 +76,28 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
     }
   };
 
+  /**
+   * RATE_LIMIT_LOGIN, for anything that checks a password (sign-in and step-up). Per address
+   * first (one source guessing many): a refused attempt then writes nothing for the username it
+   * named, so a flood of made-up usernames from one source grows the journal by at most the
+   * address's own limit. Then per username (spread-out guessing at one account), or per device
+   * for a browser that signed in as this user before, so that guessing cannot lock the real user out.
+   */
+  const signInLimits = async (c: Context, ip: string, username: string, device: string | undefined): Promise<void> => {
+    if (deps.limits === undefined) return;
+    const { limiter, login } = deps.limits;
+    await limiter.check(c, login, `ip:${addressKey(ip)}`);
+    await limiter.check(c, { ...login, name: 'login-user' }, device === undefined ? `user:${usernameKey(username)}` : `device:${device}`);
+  };
+
   app.post('/api/auth/login', async function login(c) {
-    assertSameOrigin(c);
+    assertSameOrigin(c, deps.origin);
     const input = await readCredentials(c);
     const ip = deps.clientAddress(c);
     const device = trustedDevice(c, input.username);
     let issued: IssuedTokens;
     try {
-      if (deps.limits !== undefined) {
-        const { limiter, login } = deps.limits;
-        // Per address first (one source guessing many): a refused attempt then writes nothing for
-        // the username it named, so a flood of made-up usernames from one source grows the
-        // journal by at most the address's own limit. Then per username (spread-out guessing at
-        // one account), or per device for a browser that signed in as this user before, so that
-        // guessing cannot lock the real user out.
-        await limiter.check(c, login, `ip:${addressKey(ip)}`);
-        await limiter.check(c, { ...login, name: 'login-user' }, device === undefined ? `user:${usernameKey(input.username)}` : `device:${device}`);
-      }
+      await signInLimits(c, ip, input.username, device);
       issued = await service.login({ username: input.username, password: input.password, ip, ...(device === undefined ? {} : { device }) });
     } catch (error) {
       // A browser without JavaScript posted the form: send it back to the page with the error.
@@ -106,7 +113,7 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
   });
 
   app.post('/api/auth/refresh', async function refresh(c) {
-    assertSameOrigin(c);
+    assertSameOrigin(c, deps.origin);
     let claims: SessionClaims;
     try {
       // Inside the try: conflicting refresh cookies are a token_invalid that needs its challenge too.
@@ -133,7 +140,7 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
 
   // Works with an expired access token: a signed-out user must be signed out, whatever the clock says.
   app.post('/api/auth/logout', async function logout(c) {
-    assertSameOrigin(c);
+    assertSameOrigin(c, deps.origin);
     const verify = async (name: string, type: 'access' | 'refresh'): Promise<SessionClaims | undefined> => {
       let token: string | undefined;
       try {
@@ -160,6 +167,26 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
     await service.logoutAll(session.user, deps.clientAddress(c));
     clearSessionCookies(c, cookies);
     return signedOut(c);
+  });
+
+  // Step-up (step-up.ts): the password again, for the dangerous admin actions. JSON only: the
+  // page asks for it in a dialog and retries the action; a plain form has nothing to retry.
+  app.post('/api/auth/step-up', requireSession(deps), async function stepUp(c) {
+    const session = c.get('session');
+    const { password } = await readJsonObject(c);
+    if (typeof password !== 'string' || password === '' || password.length > 1024) {
+      throw new AppError('bad_request', { message: 'Enter your password.', details: { field: 'password' } });
+    }
+    const ip = deps.clientAddress(c);
+    const device = trustedDevice(c, session.user.username);
+    let until: number;
+    try {
+      await signInLimits(c, ip, session.user.username, device);
+      until = await service.stepUp({ user: session.user, familyId: session.claims.fam, password, ip, ...(device === undefined ? {} : { device }) });
+    } catch (error) {
+      throw withChallenge(error);
+    }
+    return c.json({ stepUpExpiresAt: new Date(until * 1000).toISOString() });
   });
 
   app.get('/api/me', requireSession(deps), function me(c) {

@@ -5,9 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../http/errors.ts';
 import type { AuditEntry, Store, UserWithHash } from '../store/index.ts';
-import { lockoutKeys, waitSeconds } from '../bot/lockout.ts';
+import { lockoutKeys, waitSeconds, type LockoutKeys } from '../bot/lockout.ts';
 import { hashPassword, needsRehash, verifyPassword } from './password.ts';
 import type { SessionUser } from './session.ts';
+import { STEP_UP_SECONDS } from './step-up.ts';
 import type { SessionClaims, TokenService } from './tokens.ts';
 
 export interface AuthServiceDeps {
@@ -53,20 +54,24 @@ export function createAuthService(deps: AuthServiceDeps) {
     return { user: toSessionUser(user), csrf: family.csrf, access, refresh };
   }
 
+  /** Checked before the password: a locked-out guess costs no scrypt, and says nothing about the account. */
+  async function assertNotLockedOut(keys: LockoutKeys): Promise<void> {
+    const wait = waitSeconds(await store.loginFailures([keys.pair, keys.user]), keys, now());
+    if (wait > 0) {
+      throw new AppError('rate_limited', {
+        message: 'Too many failed sign-in attempts. Please wait a moment before trying again.',
+        headers: { 'Retry-After': String(wait) },
+        details: { retryAfter: wait },
+      });
+    }
+  }
+
   return {
     /** `device`: the nonce of a valid device cookie for this username (device.ts), if any. */
     async login(input: { username: string; password: string; ip: string; device?: string }): Promise<IssuedTokens> {
       await deps.startup;
       const keys = lockoutKeys(input.username, input.ip, input.device);
-      const wait = waitSeconds(await store.loginFailures([keys.pair, keys.user]), keys, now());
-      if (wait > 0) {
-        // Checked before the password: a locked-out guess costs no scrypt, and says nothing about the account.
-        throw new AppError('rate_limited', {
-          message: 'Too many failed sign-in attempts. Please wait a moment before trying again.',
-          headers: { 'Retry-After': String(wait) },
-          details: { retryAfter: wait },
-        });
-      }
+      await assertNotLockedOut(keys);
       const user = await store.userByUsername(input.username);
       // Always verify, even with no user: the time taken must not reveal which usernames exist.
       const ok = await verifyPassword(input.password, user?.passwordHash);
@@ -125,6 +130,38 @@ export function createAuthService(deps: AuthServiceDeps) {
         },
         { action: 'logout', actorId: Number(claims.sub), ip, outcome: 'success' },
       );
+    },
+
+    /**
+     * Step-up (step-up.ts): the signed-in user's password again, for this sign-in (`familyId`).
+     * Counted like a sign-in by the lockout (and by the routes' limits), so it is no better an
+     * oracle for guessing the password than the sign-in form. Returns until when it holds.
+     */
+    async stepUp(input: { user: SessionUser; familyId: string; password: string; ip: string; device?: string }): Promise<number> {
+      const keys = lockoutKeys(input.user.username, input.ip, input.device);
+      await assertNotLockedOut(keys);
+      const user = await store.userById(input.user.id);
+      if (user === undefined || user.disabled) throw new AppError('token_revoked');
+      if (user.passwordHash === null) {
+        // The seam for WordPress-linked accounts (step-up.ts): they will confirm through WordPress.
+        throw new AppError('forbidden', {
+          message: 'This account signs in through WordPress, and confirming through WordPress is not available yet. Ask an admin with a dashboard password.',
+          details: { method: 'wordpress' },
+        });
+      }
+      const audit = { action: 'step_up', actorId: user.id, actor: user.username, ip: input.ip };
+      if (!(await verifyPassword(input.password, user.passwordHash))) {
+        await store.recordLoginFailure([keys.pair, keys.user], { ...audit, outcome: 'failure', detail: 'wrong password' });
+        throw new AppError('invalid_credentials', { message: 'That password is not right.' });
+      }
+      const until = now() + STEP_UP_SECONDS;
+      const recorded = await store.confirmStepUp({ familyId: input.familyId, userId: user.id, until, clearFailures: [keys.pair, keys.user] }, {
+        ...audit,
+        outcome: 'success',
+        detail: `for ${STEP_UP_SECONDS / 60} minutes`,
+      });
+      if (!recorded) throw new AppError('token_revoked');
+      return until;
     },
 
     async logoutAll(user: SessionUser, ip: string): Promise<void> {

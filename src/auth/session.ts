@@ -10,7 +10,7 @@ import { AppError } from '../http/errors.ts';
 import type { FrameBindings } from '../http/frame.ts';
 import type { Role, Store } from '../store/index.ts';
 import { readCookie, type CookiePolicy } from './cookies.ts';
-import { UNSAFE_METHODS, assertCsrfMatches, assertSameOrigin, presentedCsrf } from './csrf.ts';
+import { UNSAFE_METHODS, assertCsrfMatches, assertSameOrigin, presentedCsrf, type OriginPolicy } from './csrf.ts';
 import type { SessionClaims, TokenService } from './tokens.ts';
 
 export interface SessionUser {
@@ -24,6 +24,8 @@ export interface SessionUser {
 export interface Session {
   readonly user: SessionUser;
   readonly claims: SessionClaims;
+  /** This sign-in re-confirmed its password within the last few minutes (step-up.ts). */
+  readonly steppedUp: boolean;
 }
 
 declare module '../http/context.ts' {
@@ -37,6 +39,8 @@ export interface SessionDeps {
   readonly tokens: TokenService;
   readonly store: Store;
   readonly cookies: CookiePolicy;
+  /** What the Origin of a state-changing request must be (csrf.ts); host-only when omitted. */
+  readonly origin?: OriginPolicy;
 }
 
 const CHALLENGE: Readonly<Record<string, string>> = {
@@ -64,7 +68,11 @@ export async function authenticate(c: Context, deps: SessionDeps): Promise<Sessi
     throw new AppError('token_revoked');
   }
   const { user } = state;
-  return { claims, user: { id: user.id, username: user.username, displayName: user.displayName, email: user.email, role: user.role } };
+  return {
+    claims,
+    user: { id: user.id, username: user.username, displayName: user.displayName, email: user.email, role: user.role },
+    steppedUp: state.stepUpUntil !== null && state.stepUpUntil > deps.tokens.now(),
+  };
 }
 
 /** API routes: 401 with a code the client acts on; CSRF on every state-changing method. */
@@ -77,7 +85,7 @@ export function requireSession(deps: SessionDeps): MiddlewareHandler<AppEnv> {
       throw withChallenge(error);
     }
     if (UNSAFE_METHODS.has(c.req.method)) {
-      assertSameOrigin(c);
+      assertSameOrigin(c, deps.origin);
       assertCsrfMatches(await presentedCsrf(c), session.claims.csrf);
     }
     c.set('session', session);

@@ -83,6 +83,10 @@ export class TokenService {
   get refreshTtl(): number {
     return this.#options.refreshTtl;
   }
+  /** Seconds: the clock tokens are judged by, which the session's other time limits share (a step-up's). */
+  now(): number {
+    return this.#options.now();
+  }
 
   async sign(claims: Omit<SessionClaims, 'iat' | 'exp'> & { exp?: number }): Promise<{ token: string; exp: number }> {
     const iat = this.#options.now();

@@ -13,6 +13,7 @@ export const HINTS: Readonly<Record<string, string>> = {
   SECRET_KEY_PREVIOUS: 'the former SECRET_KEY while keys rotate (at least 32 bytes), or nothing',
   ACCESS_TOKEN_TTL: 'a duration such as 15m (a number and one of s, m, h, d, w)',
   REFRESH_TOKEN_TTL: 'a duration longer than ACCESS_TOKEN_TTL, such as 14d',
+  PUBLIC_URL: 'the dashboard\u2019s address as visitors type it, e.g. https://dashboard.example.org or https://example.org/dashboard (no ? or #; its path the same as BASE_PATH), or nothing',
   TRUST_PROXY: 'passenger (under Passenger), none, or the proxies\u2019 IP addresses separated by commas',
   RATE_LIMIT_DEFAULT: 'a rate such as 300/minute',
   RATE_LIMIT_LOGIN: 'a rate such as 5/minute;50/day',

@@ -10,10 +10,14 @@ import { parseDuration } from './duration.ts';
 import { HINTS, placeholderProblem } from './hints.ts';
 import { parseRate, type RateWindow } from './rate.ts';
 import { WEAK, weakSecret } from './secret.ts';
+import { normaliseBasePath } from './base-path.ts';
+import { readPublicUrl, type PublicUrl } from './public-url.ts';
 
 export type { RateWindow } from './rate.ts';
 export { parseDuration } from './duration.ts';
 export { parseRate } from './rate.ts';
+export { normaliseBasePath } from './base-path.ts';
+export type { PublicUrl } from './public-url.ts';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type TrustProxy = { kind: 'passenger' } | { kind: 'none' } | { kind: 'list'; addresses: readonly string[] };
@@ -33,6 +37,8 @@ export interface Config {
   readonly accessTokenTtl: number;
   readonly refreshTokenTtl: number;
   readonly trustProxy: TrustProxy;
+  /** PUBLIC_URL: what the Origin of state-changing requests must be (auth/csrf.ts); null when unset. */
+  readonly publicUrl: PublicUrl | null;
   readonly rateLimitDefault: readonly RateWindow[];
   readonly rateLimitLogin: readonly RateWindow[];
   /** Per signed-in user: PDF reports are the costliest request the app serves. */
@@ -132,6 +138,13 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
     fail('REFRESH_TOKEN_TTL', 'must be longer than ACCESS_TOKEN_TTL');
   }
 
+  const publicUrl = readPublicUrl(get('PUBLIC_URL'), {
+    basePath,
+    basePathSource: get('PASSENGER_BASE_URI') !== undefined ? basePathSource : 'BASE_PATH',
+    production,
+  });
+  if (!publicUrl.ok) fail('PUBLIC_URL', publicUrl.message);
+
   const trustProxy = readTrustProxy(get('TRUST_PROXY') ?? (ctx.underPassenger === true ? 'passenger' : 'none'));
   if (trustProxy === undefined) {
     fail('TRUST_PROXY', 'must be passenger, none, or a comma-separated list of proxy IP addresses');
@@ -211,6 +224,7 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
     accessTokenTtl: accessTokenTtl!,
     refreshTokenTtl: refreshTokenTtl!,
     trustProxy: trustProxy!,
+    publicUrl: publicUrl.ok ? publicUrl.value : null,
     rateLimitDefault: rateLimitDefault!,
     rateLimitLogin: rateLimitLogin!,
     rateLimitPdf: rateLimitPdf!,
@@ -249,16 +263,6 @@ function readPort(text: string): number | undefined {
   if (!/^\d{1,5}$/.test(text)) return undefined;
   const port = Number(text);
   return port <= 65_535 ? port : undefined;
-}
-
-/** `/dashboard/` → `/dashboard`; `/` → `''`. Undefined when it is not a plain URL path. */
-export function normaliseBasePath(text: string): string | undefined {
-  if (!text.startsWith('/')) return undefined;
-  const trimmed = text.replace(/\/+$/, '');
-  if (trimmed === '') return '';
-  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(trimmed)) return undefined;
-  if (trimmed.split('/').some((segment) => segment === '.' || segment === '..')) return undefined;
-  return trimmed;
 }
 
 function readTrustProxy(text: string): TrustProxy | undefined {

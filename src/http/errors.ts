@@ -13,6 +13,8 @@ export const ERRORS = {
   csrf_missing: { status: 403, message: 'The security token is missing. Reload the page and try again.' },
   csrf_mismatch: { status: 403, message: 'The security token does not match. Reload the page and try again.' },
   forbidden: { status: 403, message: 'You do not have access to this.' },
+  // Not a 401: the session is fine, and signing in again is not what is asked (auth/step-up.ts).
+  step_up_required: { status: 403, message: 'Please confirm your password to do this: it changes who can use the dashboard.' },
   not_found: { status: 404, message: 'There is nothing here.' },
   conflict: { status: 409, message: 'That conflicts with something that already exists.' },
   method_not_allowed: { status: 405, message: 'This address does not accept that method.' },

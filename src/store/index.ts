@@ -8,6 +8,7 @@ import type { DatabaseFile } from '../db/db-file.ts';
 import { addFailure, clearFailures, failureCounts, purgeFailures, type FailureCount } from './lockout.ts';
 import type { Query } from '../db/query.ts';
 import {
+  confirmStepUp,
   insertFamily,
   purgeExpired,
   revokeFamily,
@@ -68,6 +69,11 @@ export interface Store {
   rotateSession(request: RotateRequest, audit: (outcome: RotateOutcome) => AuditEntry | undefined): Promise<RotateOutcome>;
   endSession(session: { familyId: string; accessJti?: string; accessExpiresAt?: number }, audit?: AuditEntry): Promise<void>;
   endAllSessions(userId: number, audit?: AuditEntry): Promise<User | undefined>;
+  /**
+   * A fresh step-up (auth/step-up.ts) on one live sign-in, clearing the lockout counts a success
+   * clears and auditing it, in one write. False, with nothing written, when that sign-in has ended.
+   */
+  confirmStepUp(step: { familyId: string; userId: number; until: number; clearFailures?: readonly string[] }, audit?: AuditEntry): Promise<boolean>;
   audit(entry: AuditEntry): Promise<void>;
   purge(): Promise<{ revocations: number; families: number; audit: number; failures: number }>;
 }
@@ -151,6 +157,13 @@ export function createStore(file: DatabaseFile, now: Clock): Store {
         revokeUserFamilies(q, userId, now(), 'logout-all');
         if (audit !== undefined) insertAudit(q, audit, now());
         return publicUser(updated);
+      }),
+    confirmStepUp: (step, audit) =>
+      write((q) => {
+        if (!confirmStepUp(q, step.familyId, step.userId, now(), step.until)) return false;
+        if (step.clearFailures !== undefined) clearFailures(q, step.clearFailures);
+        if (audit !== undefined) insertAudit(q, audit, now());
+        return true;
       }),
     audit: (entry) => write((q) => insertAudit(q, entry, now())),
     purge: () =>

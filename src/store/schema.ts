@@ -89,4 +89,15 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    up(q) {
+      q.exec(`
+        -- Step-up: until when this sign-in's holder has re-confirmed their password (auth/step-up.ts).
+        -- On the family, so it is bound to one sign-in, survives refresh rotation, and ends
+        -- with the family (sign-out, sign out everywhere, a disabled account).
+        ALTER TABLE refresh_families ADD COLUMN step_up_until INTEGER;
+      `);
+    },
+  },
 ];

@@ -75,13 +75,30 @@ export function rotateFamily(q: Query, request: RotateRequest): RotateOutcome {
 }
 
 export function revokeFamily(q: Query, familyId: string, now: number, reason: string): boolean {
-  return q.run('UPDATE refresh_families SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL', [now, reason, familyId])
-    .changes > 0;
+  // The step-up goes with the sign-in: a revoked family must never count as confirmed.
+  return q.run('UPDATE refresh_families SET revoked_at = ?, revoked_reason = ?, step_up_until = NULL WHERE id = ? AND revoked_at IS NULL', [
+    now,
+    reason,
+    familyId,
+  ]).changes > 0;
+}
+
+/** Records a step-up on a live sign-in of this user; false when there is none (ended, expired, someone else's). */
+export function confirmStepUp(q: Query, familyId: string, userId: number, now: number, until: number): boolean {
+  return q.run('UPDATE refresh_families SET step_up_until = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?', [
+    until,
+    familyId,
+    userId,
+    now,
+  ]).changes > 0;
 }
 
 export function revokeUserFamilies(q: Query, userId: number, now: number, reason: string): number {
-  return q.run('UPDATE refresh_families SET revoked_at = ?, revoked_reason = ? WHERE user_id = ? AND revoked_at IS NULL', [now, reason, userId])
-    .changes;
+  return q.run('UPDATE refresh_families SET revoked_at = ?, revoked_reason = ?, step_up_until = NULL WHERE user_id = ? AND revoked_at IS NULL', [
+    now,
+    reason,
+    userId,
+  ]).changes;
 }
 
 export function revokeJti(q: Query, jti: string, expiresAt: number): void {
@@ -99,17 +116,25 @@ export interface SessionState {
   readonly user: User;
   readonly jtiRevoked: boolean;
   readonly familyRevoked: boolean;
+  /** Seconds: until when this sign-in's step-up confirmation holds (null: never confirmed, or the sign-in ended). */
+  readonly stepUpUntil: number | null;
 }
 
 /** Everything an authenticated request must check, in one statement (the hot path). */
 export function sessionState(q: Query, userId: number, jti: string, familyId: string): SessionState | undefined {
-  const row = q.get<UserRow & { jti_revoked: number; family_ok: number }>(
+  const row = q.get<UserRow & { jti_revoked: number; family_ok: number; step_up_until: number | null }>(
     `SELECT ${USER_COLUMNS},
             EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?) AS jti_revoked,
-            EXISTS (SELECT 1 FROM refresh_families WHERE id = ? AND revoked_at IS NULL) AS family_ok
+            EXISTS (SELECT 1 FROM refresh_families WHERE id = ? AND revoked_at IS NULL) AS family_ok,
+            (SELECT step_up_until FROM refresh_families WHERE id = ? AND user_id = users.id AND revoked_at IS NULL) AS step_up_until
        FROM users WHERE id = ?`,
-    [jti, familyId, userId],
+    [jti, familyId, familyId, userId],
   );
   if (row === undefined) return undefined;
-  return { user: publicUser(toUser(row)), jtiRevoked: row.jti_revoked !== 0, familyRevoked: row.family_ok === 0 };
+  return {
+    user: publicUser(toUser(row)),
+    jtiRevoked: row.jti_revoked !== 0,
+    familyRevoked: row.family_ok === 0,
+    stepUpUntil: row.step_up_until,
+  };
 }

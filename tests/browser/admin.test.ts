@@ -2,7 +2,8 @@
  * The admin page in real headless Chromium, against the built app: a CSV import through the
  * page (progress, result, then the figures on the dashboard), a bad file (every problem by line
  * number, nothing changed), accounts (create, the self-lockout refusal, password reset ending a
- * session), a member's view (no Admin link, /admin is 403), and the audit log.
+ * session), the step-up dialog before the dangerous ones, a member's view (no Admin link,
+ * /admin is 403), and the audit log.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -165,12 +166,83 @@ test('accounts: create a member, no self-lockout, a member sees no admin, a rese
   await page.getByRole('button', { name: 'Reset password of kim' }).click();
   await page.getByLabel('New password for kim').fill('a brand new password');
   await page.getByRole('button', { name: 'Set password', exact: true }).click();
+  // It hands over kim's account: the admin's own password first (step-up), then it goes through.
+  await page.getByRole('dialog', { name: 'Confirm it\u2019s you' }).getByLabel('Your password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Confirm', exact: true }).click();
   await page.locator('#users-status').filter({ hasText: /password of kim was changed/ }).waitFor();
   await member.page.getByRole('button', { name: 'Last 30 days' }).click();
   await member.page.waitForURL(/\/dashboard\/login/);
   assert.equal(await member.page.locator('#figures').count(), 0, 'the member was signed out');
   assert.deepEqual(unexpected([...problems, ...member.problems]), []);
   await member.page.context().close();
+  await page.context().close();
+});
+
+test('a dangerous action asks for the password in a dialog: Escape cancels, a wrong one is said there, the right one retries the action', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  const { base } = await app();
+  const { page, problems } = await open(browser, base, '/admin');
+  await page.getByRole('cell', { name: /chair/ }).first().waitFor();
+  await page.getByLabel('Username', { exact: true }).fill('lee');
+  await page.getByLabel('Name', { exact: true }).fill('Lee');
+  await page.getByLabel('Password', { exact: true }).fill(MEMBER_PASSWORD);
+  await page.getByRole('button', { name: 'Add user' }).click();
+  await page.locator('#users-status').filter({ hasText: 'Added lee (member).' }).waitFor();
+  assert.equal(await page.locator('dialog[open]').count(), 0, 'adding a member asks nothing');
+
+  const dialog = page.getByRole('dialog', { name: 'Confirm it\u2019s you' });
+  const makeAdmin = page.getByRole('button', { name: 'Make admin lee' });
+  const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent || '');
+  await makeAdmin.click();
+  await dialog.waitFor();
+  const field = dialog.getByLabel('Your password');
+  assert.equal(await field.getAttribute('autocomplete'), 'current-password');
+  assert.equal(await field.getAttribute('type'), 'password');
+  assert.match((await dialog.getAttribute('aria-describedby')) ?? '', /step-up-why/);
+  assert.equal(await focused(), 'step-up-password', 'focus starts in the password field');
+  // Tab stays inside: field, Confirm, Cancel, and round to the field; Shift+Tab goes back round.
+  const stops: string[] = [];
+  for (let i = 0; i < 3; i += 1) {
+    await page.keyboard.press('Tab');
+    stops.push(await focused());
+  }
+  assert.deepEqual(stops, ['Confirm', 'Cancel', 'step-up-password']);
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await focused(), 'Cancel');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'admin-step-up.png') });
+
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  await page.locator('#users-error').filter({ hasText: /Nothing was changed/ }).waitFor();
+  await page.waitForFunction(() => document.activeElement?.textContent === 'Make admin lee');
+  assert.match((await page.locator('#users-table tbody tr', { hasText: 'lee' }).textContent()) ?? '', /Member/, 'cancelled: lee is still a member');
+
+  await makeAdmin.click();
+  await dialog.waitFor();
+  await field.fill('not my password');
+  await page.keyboard.press('Enter');
+  await dialog.locator('#step-up-error').filter({ hasText: 'That password is not right.' }).waitFor();
+  assert.equal(await dialog.isVisible(), true, 'the dialog stays for another try');
+  assert.equal(await field.getAttribute('aria-invalid'), 'true');
+  assert.equal(await focused(), 'step-up-password');
+  await field.fill(PASSWORD);
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await page.locator('#users-status').filter({ hasText: 'lee is now an administrator.' }).waitFor();
+  await page.locator('#users-table tbody tr', { hasText: 'lee' }).filter({ hasText: 'Administrator' }).waitFor();
+  assert.equal(await page.locator('#step-up-password').inputValue(), '', 'the password does not stay in the page');
+
+  // Confirmed for a few minutes: the next dangerous action asks nothing.
+  await page.getByRole('button', { name: 'Disable lee' }).click();
+  await page.locator('#users-status').filter({ hasText: 'lee is disabled.' }).waitFor();
+  assert.equal(await page.locator('dialog[open]').count(), 0);
+  const audit = await page.evaluate(async (prefix) => {
+    const res = await fetch(`${prefix}/api/admin/audit?action=step_up`);
+    return ((await res.json()) as { entries: Array<{ outcome: string }> }).entries.map((e) => e.outcome);
+  }, new URL(base).pathname);
+  assert.deepEqual(audit.slice(0, 2), ['success', 'failure'], 'both attempts audited, newest first');
+  assert.deepEqual(unexpected(problems), []);
   await page.context().close();
 });
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Hono } from 'hono';
 import { cookiePolicy } from '../../src/auth/cookies.ts';
 import { createDeviceCookies } from '../../src/auth/device.ts';
+import type { OriginPolicy } from '../../src/auth/csrf.ts';
 import { hashPassword } from '../../src/auth/password.ts';
 import { createAuthService } from '../../src/auth/service.ts';
 import { TokenService } from '../../src/auth/tokens.ts';
@@ -57,6 +58,8 @@ export interface AuthTestOptions {
   /** Turns on request limits (off by default), as src/server.ts wires them. */
   readonly rateLimit?: AuthTestRateLimit;
   readonly organisation?: string;
+  /** The Origin check's policy (src/auth/csrf.ts); host-only, as under Passenger, when omitted. */
+  readonly origin?: OriginPolicy;
 }
 
 /** The report font, read from the npm package (in-process tests do not depend on dist/). */
@@ -126,6 +129,7 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
       store,
       cookies: cookiePolicy({ basePath, production }),
       clientAddress,
+      ...(options.origin === undefined ? {} : { origin: options.origin }),
     },
     ...(limits === undefined || limitStore === undefined
       ? {}

@@ -77,6 +77,8 @@ describe('admin users', () => {
     const { a, cookie, csrf, adminId } = await withAdmin(t);
     const junId = await addUser(a, 'jun');
     let jun = await a.login('jun', PASSWORD);
+    // These hand over or take away access: a fresh password confirmation first (tests/http/step-up.test.ts).
+    assert.equal((await call(a, '/api/auth/step-up', { cookie, csrf, json: { password: PASSWORD } })).status, 200);
 
     const promoted = await call(a, `/api/admin/users/${junId}`, { method: 'PATCH', cookie, csrf, json: { role: 'admin', displayName: 'Jun P.' } });
     assert.equal(promoted.status, 200);

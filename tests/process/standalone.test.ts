@@ -72,6 +72,26 @@ describe('standalone process', () => {
     assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
   });
 
+  test('the Origin check follows PUBLIC_URL; without it and with no proxy (TRUST_PROXY=none) the scheme must match too', async (t) => {
+    const signIn = (base: string, origin: string) =>
+      fetch(`${base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Origin: origin },
+        body: JSON.stringify({ username: 'nobody', password: 'not a password at all' }),
+      });
+    const code = async (res: Response): Promise<string> => `${res.status} ${((await res.json()) as { error: string }).error}`;
+    const env = { NODE_ENV: 'production', SECRET_KEY: SECRET, TRUST_PROXY: 'none' };
+    const withPublic = spawnApp({ cwd: release.dir, env: { ...env, DATA_DIR: freshDataDir('origin-public'), PUBLIC_URL: 'https://dashboard.example.org' } });
+    const direct = spawnApp({ cwd: release.dir, env: { ...env, DATA_DIR: freshDataDir('origin-direct') } });
+    t.after(() => Promise.all([withPublic.stop(), direct.stop()]));
+    const [publicBase, directBase] = await Promise.all([withPublic.url(), direct.url()]);
+    // 401: the Origin check passed and the (unknown) credentials were judged; 403: refused before.
+    assert.equal(await code(await signIn(publicBase, 'https://dashboard.example.org')), '401 invalid_credentials');
+    assert.equal(await code(await signIn(publicBase, publicBase)), '403 csrf_mismatch', 'its own address is not the public one');
+    assert.equal(await code(await signIn(directBase, directBase)), '401 invalid_credentials');
+    assert.equal(await code(await signIn(directBase, directBase.replace('http:', 'https:'))), '403 csrf_mismatch', 'https:// on a plain-http connection');
+  });
+
   test('reads .env from the app root; variables already set win over it', async (t) => {
     writeFileSync(path.join(release.dir, '.env'), `BASE_PATH=/members\nSECRET_KEY=${SECRET}\nNODE_ENV=production\nDATA_DIR=./data-env\n`);
     t.after(() => writeFileSync(path.join(release.dir, '.env'), ''));

@@ -162,6 +162,30 @@ describe('store: sessions', () => {
     assert.equal((await store.sessionState(userId, 'x', 'fam'))?.user.sessionVersion, 2);
     assert.equal(await store.endAllSessions(userId + 100), undefined);
   });
+
+  test('confirmStepUp: bound to one live sign-in, seen by another process at once, gone with the sign-in', async (t) => {
+    const dir = tempDir(t);
+    const clock = { now: T0 };
+    const a = open(t, dir, { clock });
+    const b = open(t, dir, { clock });
+    const userId = await withSession(a.store, 'fam', 'r1');
+    await a.store.startSession({ id: 'fam-2', userId, csrf: 'c2', jti: 'r2', expiresAt: T0 + 86_400 }, { userId });
+    assert.equal((await b.store.sessionState(userId, 'x', 'fam'))?.stepUpUntil, null, 'never confirmed');
+
+    const audit = { action: 'step_up', actorId: userId, outcome: 'success' } as const;
+    assert.equal(await a.store.confirmStepUp({ familyId: 'fam', userId, until: T0 + 300 }, audit), true);
+    assert.equal((await b.store.sessionState(userId, 'x', 'fam'))?.stepUpUntil, T0 + 300, 'another process sees it');
+    assert.equal((await b.store.sessionState(userId, 'x', 'fam-2'))?.stepUpUntil, null, 'the other sign-in is not confirmed');
+    assert.equal(await a.store.confirmStepUp({ familyId: 'fam', userId: userId + 100, until: T0 + 300 }), false, 'not on someone else\'s sign-in');
+
+    await a.store.endSession({ familyId: 'fam' });
+    assert.equal((await b.store.sessionState(userId, 'x', 'fam'))?.stepUpUntil, null, 'sign-out ends it');
+    assert.equal(await a.store.confirmStepUp({ familyId: 'fam', userId, until: T0 + 300 }, audit), false, 'an ended sign-in cannot be confirmed');
+    assert.equal(await a.store.confirmStepUp({ familyId: 'fam-2', userId, until: T0 + 300 }), true);
+    await a.store.endAllSessions(userId);
+    assert.deepEqual(await columnOnDisk(a.file, 'SELECT count(*) FROM refresh_families WHERE step_up_until IS NOT NULL'), [0], 'sign out everywhere ends it');
+    assert.deepEqual(await columnOnDisk(a.file, "SELECT count(*) FROM audit_log WHERE action = 'step_up'"), [1], 'audited only when recorded');
+  });
 });
 
 describe('store: purge', () => {

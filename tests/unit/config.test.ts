@@ -231,6 +231,39 @@ describe('parseConfig', () => {
     assert.deepEqual(file.config.rateLimitStorage, { kind: 'file', dir: '/srv/app/rl' });
   });
 
+  test('PUBLIC_URL: an absolute http(s) URL, its origin kept for the Origin check, its path the same as BASE_PATH', () => {
+    const sub = parseConfig({ PUBLIC_URL: 'https://Dashboard.Example.org/' }, ctx);
+    assert.ok(sub.ok);
+    assert.deepEqual(sub.config.publicUrl, { href: 'https://dashboard.example.org', origin: 'https://dashboard.example.org' });
+    const path = parseConfig({ PUBLIC_URL: 'https://example.org:8443/dashboard/', BASE_PATH: '/dashboard' }, ctx);
+    assert.ok(path.ok);
+    assert.deepEqual(path.config.publicUrl, { href: 'https://example.org:8443/dashboard', origin: 'https://example.org:8443' });
+    const passenger = parseConfig({ PUBLIC_URL: 'https://example.org/dashboard', PASSENGER_BASE_URI: '/dashboard' }, ctx);
+    assert.ok(passenger.ok);
+    const unset = parseConfig({}, ctx);
+    assert.ok(unset.ok);
+    assert.equal(unset.config.publicUrl, null);
+
+    const message = (env: Record<string, string>): string => {
+      const result = parseConfig(env, ctx);
+      assert.deepEqual(problems(result), ['PUBLIC_URL'], JSON.stringify(env));
+      const problem = (result as { problems: readonly ConfigProblem[] }).problems[0]!;
+      assert.match(problem.hint ?? '', /https:\/\/dashboard\.example\.org/, 'a hint saying what to put there');
+      return problem.message;
+    };
+    assert.match(message({ PUBLIC_URL: 'example.org/dashboard' }), /absolute URL/);
+    assert.match(message({ PUBLIC_URL: 'ftp://example.org' }), /https:\/\//);
+    assert.match(message({ PUBLIC_URL: 'https://example.org/?x=1' }), /query/);
+    assert.match(message({ PUBLIC_URL: 'https://example.org/#top' }), /fragment/);
+    assert.match(message({ PUBLIC_URL: 'https://example.org/?' }), /query/, 'even an empty one');
+    assert.match(message({ PUBLIC_URL: 'https://user:pw@example.org' }), /user name or password/);
+    assert.match(message({ PUBLIC_URL: 'https://example.org/dash', BASE_PATH: '/dashboard' }), /path \/dash but BASE_PATH is \/dashboard/);
+    assert.match(message({ PUBLIC_URL: 'https://example.org/', PASSENGER_BASE_URI: '/dashboard' }), /path \/ but PASSENGER_BASE_URI is \/dashboard/);
+    assert.match(message({ PUBLIC_URL: 'https://example.org/dashboard' }), /path \/dashboard but BASE_PATH is \//, 'a path with the app at the root');
+    assert.match(message({ NODE_ENV: 'production', SECRET_KEY: SECRET, DATA_DIR: '/srv/data', PUBLIC_URL: 'http://example.org' }), /https:\/\/ in production/);
+    assert.ok(parseConfig({ NODE_ENV: 'production', SECRET_KEY: SECRET, DATA_DIR: '/srv/data', PUBLIC_URL: 'http://localhost:3000' }, ctx).ok, 'loopback over http');
+  });
+
   test('a broken configuration leaves no development secret behind', () => {
     let generated = false;
     const result = parseConfig({ PORT: 'x' }, { ...ctx, loadDevSecret: () => ((generated = true), 'x'.repeat(64)) });
