@@ -70,8 +70,7 @@ async function main(argv: string[]): Promise<number> {
     // A nightly cron job would otherwise "back up" an empty ./data for ever and say all is well:
     // variables set only in cPanel's Node.js app page reach neither cron nor the terminal.
     process.stderr.write(
-      `error: DATA_DIR is not set (not in the environment, not in ${envFile}), and ./data holds no database.
-` +
+      `error: DATA_DIR is not set (not in the environment, not in ${envFile}), and ./data holds no database.\n` +
         'Add DATA_DIR=/home/USER/dashboard-data to the app\'s .env, or pass --data-dir /home/USER/dashboard-data.\n',
     );
     return 2;
