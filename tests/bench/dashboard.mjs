@@ -17,11 +17,11 @@ import { promisify } from 'node:util';
 import { percentile, summarize } from './lib.mjs';
 
 const run = promisify(execFile);
-const ADMIN = { username: 'bench', password: 'bench-password-0123456789' };
+export const ADMIN = { username: 'bench', password: 'bench-password-0123456789' };
 const DAY_MS = 86_400_000;
 
 /** 20 categories (some Korean) × 5 metrics × 1,000 days = 100,000 records, deterministic. */
-function csv(records) {
+export function csv(records) {
   const categories = Array.from({ length: 20 }, (_, i) => (i % 3 === 0 ? `지점 ${i + 1}` : `Branch ${i + 1}`));
   const metrics = ['revenue', 'visitors', 'members', 'orders', 'refunds'];
   const days = Math.ceil(records / (categories.length * metrics.length));

@@ -405,3 +405,30 @@ export function runWorker(worker, args, label = 'worker') {
     });
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Memory (Linux)
+
+const ROLLUP_FIELDS = { Rss: 'rss', Pss: 'pss', Anonymous: 'anonymous', Private_Dirty: 'privateDirty', Shared_Clean: 'sharedClean', Shared_Dirty: 'sharedDirty', Swap: 'swap' };
+
+/**
+ * A process's memory from /proc/PID/smaps_rollup, in KiB: `rss`, `anonymous` (what the process
+ * itself allocated: heaps, WASM memory, malloc arenas; what a memory cap can never reclaim),
+ * `privateDirty`, `shared` (clean + dirty), `pss`, `swap`; null when the file cannot be read.
+ * Rss − Anonymous is file-backed (node's binary, mapped files): the kernel may drop it.
+ * @param {number} pid
+ */
+export function smapsRollup(pid) {
+  let text;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  } catch {
+    return null;
+  }
+  const result = {};
+  for (const [, field, kib] of text.matchAll(/^(\w+):\s+(\d+) kB$/gm)) {
+    if (field in ROLLUP_FIELDS) result[ROLLUP_FIELDS[field]] = Number(kib);
+  }
+  result.shared = (result.sharedClean ?? 0) + (result.sharedDirty ?? 0);
+  return result;
+}

@@ -20,6 +20,7 @@ import { load, measured, summarize } from './lib.mjs';
 import { apiMe, fileStoreConsume, loginLatency, residentMemory } from './limits.mjs';
 import { pdfReport } from './pdf.mjs';
 import { dashboardApi } from './dashboard.mjs';
+import { memoryScenario } from './memory.mjs';
 
 /**
  * Cold start: spawn `node` → first 200 on `path`, app and bare alternately, fresh process each time.
@@ -248,4 +249,6 @@ export const scenarios = [
   pdfReport({ name: 'pdf', sizes: [100, 1000], coldRuns: 3, quickColdRuns: 1, rounds: 5, quickRounds: 2, goalMs: 1500 }),
   // The dashboard API over 100,000 records (tests/bench/dashboard.mjs).
   dashboardApi({ name: 'dashboard', records: 100_000, requests: 200, quickRequests: 40, goalMs: 50 }),
+  // One process's memory through a member's visit over 100,000 records (tests/bench/memory.mjs); issue 15.
+  memoryScenario({ name: 'memory', records: 100_000, views: 200, settleS: 5, rounds: 3, quickRounds: 1, goalRssMiB: 105, goalAnonMiB: 60 }),
 ];
