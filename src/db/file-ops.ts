@@ -110,3 +110,11 @@ export function errorCode(error: unknown): string {
   if (typeof code === 'string') return code;
   return error instanceof Error ? error.message.slice(0, 120) : 'error';
 }
+
+/** The first 16 bytes of every SQLite 3 database file. */
+export const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** True when `bytes` begin with SQLite's header (sql.js opens anything: only the header tells a database from other bytes). */
+export function hasSqliteHeader(bytes: Uint8Array): boolean {
+  return bytes.length >= SQLITE_HEADER.length && SQLITE_HEADER.equals(bytes.subarray(0, SQLITE_HEADER.length));
+}

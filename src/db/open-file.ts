@@ -10,6 +10,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log/index.ts';
 import { DatabaseFile, type Migration } from './db-file.ts';
+import { hasSqliteHeader, SQLITE_HEADER } from './file-ops.ts';
 import { createFileLock, type FileLock, type FileLockOptions } from './lock.ts';
 import type { SqlJsStatic } from './sqljs.ts';
 
@@ -25,9 +26,6 @@ export interface DatabaseFileSpec {
   /** Answers readMemo keeps per version (the auth store's sessions: the default). */
   readonly memoLimit?: number;
 }
-
-/** The first 16 bytes of every SQLite 3 database file. */
-const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
 /** The file's first 16 bytes, opened for reading and writing: the app needs both. */
 async function readHeader(file: string): Promise<Buffer> {
@@ -66,7 +64,7 @@ export function openDatabaseFile(spec: DatabaseFileSpec): { file: DatabaseFile; 
       else throw new Error(`the ${spec.label} file is not readable and writable (${code})`);
     }
     // Empty is how a database starts (DatabaseFile reads it as a new one); anything else must be SQLite.
-    if (header.length > 0 && !header.equals(SQLITE_HEADER)) throw new Error(`the ${spec.label} file is damaged (it is not an SQLite database)`);
+    if (header.length > 0 && !hasSqliteHeader(header)) throw new Error(`the ${spec.label} file is damaged (it is not an SQLite database)`);
     const failed = file.lastLoadError;
     if (failed !== undefined) throw new Error(failed);
   };

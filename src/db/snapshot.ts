@@ -7,7 +7,7 @@
  */
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import { readWhole, writeAtomically } from './file-ops.ts';
+import { hasSqliteHeader, readWhole, writeAtomically } from './file-ops.ts';
 import { LockTimeoutError, type FileLock, type HeldLock } from './lock.ts';
 import type { SqlJsStatic } from './sqljs.ts';
 
@@ -97,9 +97,8 @@ export type DatabaseCheck = { readonly ok: true; readonly schema: number } | { r
  * caller can refuse a file from a newer release. Never throws for bad bytes.
  */
 export function checkDatabase(sql: SqlJsStatic, bytes: Uint8Array): DatabaseCheck {
-  // sql.js opens anything (an empty database is valid): the header tells a database from other bytes.
-  const header = 'SQLite format 3\u0000';
-  if (bytes.length < 100 || Buffer.from(bytes.subarray(0, 16)).toString('latin1') !== header) {
+  // sql.js opens anything (an empty database is valid): the header, 100 bytes in all, tells a database from other bytes.
+  if (bytes.length < 100 || !hasSqliteHeader(bytes)) {
     return { ok: false, problem: 'not an SQLite database' };
   }
   let db;

@@ -32,9 +32,16 @@ export function needSystem(t: TestContext, need: SystemNeed): boolean {
   const absent = missing(need);
   if (absent.length === 0) return true;
   const how = `apt-get install -y ${need.packages.join(' ')}`;
-  if (process.env.CI) throw new Error(`CI requires ${absent.join(', ')} (install with: ${how})`);
-  const message = `SKIPPED: missing ${absent.join(', ')}; install with: ${how}`;
-  process.stderr.write(`\n*** ${message}\n`);
-  t.skip(message);
+  cannotRun(t, `CI requires ${absent.join(', ')} (install with: ${how})`, `SKIPPED: missing ${absent.join(', ')}; install with: ${how}`);
   return false;
+}
+
+/**
+ * A test that cannot run here: in CI (CI set) that is a failure, thrown with `failure`;
+ * locally the test is skipped, saying `skip` loudly on stderr as well as in the report.
+ */
+export function cannotRun(t: TestContext, failure: string, skip: string): void {
+  if (process.env.CI) throw new Error(failure);
+  process.stderr.write(`\n*** ${skip}\n`);
+  t.skip(skip);
 }
