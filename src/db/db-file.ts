@@ -16,7 +16,7 @@
  */
 import { statSync, type BigIntStats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import { errorCode, readHeld, removeOrphanTemps, unavailable, writeAtomically, type WriteFs } from './file-ops.ts';
+import { errorCode, readHeld, removeOrphanTemps, sameVersion, unavailable, writeAtomically, type WriteFs } from './file-ops.ts';
 import { applyMigrations, latestVersion, openMigrated, type Migration } from './migrate.ts';
 import type { Connection, Query } from './query.ts';
 import { StoreUnavailableError, type SqlJsStatic } from './sqljs.ts';
@@ -164,7 +164,7 @@ export class DatabaseFile {
       if (loaded !== undefined && loaded.hold === undefined) return loaded;
       return this.#replace(this.#fresh(new Uint8Array(0)), undefined, undefined);
     }
-    if (loaded !== undefined && loaded.ino === info.ino && loaded.size === info.size && loaded.mtimeNs === info.mtimeNs) {
+    if (loaded !== undefined && sameVersion(loaded, info)) {
       return loaded;
     }
     let read: ReturnType<typeof readHeld> | undefined;

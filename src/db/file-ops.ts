@@ -118,3 +118,10 @@ export const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 export function hasSqliteHeader(bytes: Uint8Array): boolean {
   return bytes.length >= SQLITE_HEADER.length && SQLITE_HEADER.equals(bytes.subarray(0, SQLITE_HEADER.length));
 }
+
+/** A version of a file, as a stat sees it: a rename puts a new inode in place, a write changes size or time. */
+export type FileVersion = { readonly ino: bigint; readonly size: bigint; readonly mtimeNs: bigint };
+
+export function sameVersion(a: FileVersion, b: FileVersion): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs;
+}

@@ -6,13 +6,12 @@
  * backup, say): the next request loads the new one and records how that went.
  */
 import { statSync, type BigIntStats } from 'node:fs';
-
-type Identity = Pick<BigIntStats, 'ino' | 'size' | 'mtimeNs'>;
+import { sameVersion, type FileVersion } from './file-ops.ts';
 
 export class LoadErrors {
-  #last: { readonly message: string; readonly file: Identity | undefined } | undefined;
+  #last: { readonly message: string; readonly file: FileVersion | undefined } | undefined;
 
-  failed(error: unknown, file?: Identity): void {
+  failed(error: unknown, file?: FileVersion): void {
     const message = error instanceof Error ? error.message : 'cannot open the database';
     this.#last = { message, file: file === undefined ? undefined : { ino: file.ino, size: file.size, mtimeNs: file.mtimeNs } };
   }
@@ -31,6 +30,6 @@ export class LoadErrors {
     } catch (error) {
       return (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : last.message;
     }
-    return now.ino === last.file.ino && now.size === last.file.size && now.mtimeNs === last.file.mtimeNs ? last.message : undefined;
+    return sameVersion(now, last.file) ? last.message : undefined;
   }
 }
