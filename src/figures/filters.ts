@@ -4,7 +4,7 @@
  * throws FilterError naming the field, which the API turns into a `400` the page can point at.
  */
 import { addDays, addYears, isIsoDate } from './dates.ts';
-import { SORT_COLUMNS, type FilterOptions, type Filters, type SortColumn, type TableRequest } from './types.ts';
+import { SORT_COLUMNS, type Bucket, type FilterOptions, type Filters, type SeriesRequest, type SortColumn, type TableRequest } from './types.ts';
 
 export class FilterError extends Error {
   readonly field: string;
@@ -67,4 +67,20 @@ export function parseTableRequest(query: QueryValues): TableRequest {
   const dir = given(query, 'dir') ?? 'desc';
   if (dir !== 'asc' && dir !== 'desc') throw new FilterError('dir', 'dir must be asc or desc');
   return { page, pageSize, sort: sortText as SortColumn, dir };
+}
+
+const INTERVALS: readonly string[] = ['day', 'week', 'month'];
+
+/** `interval=day|week|month` (absent or `auto`: chosen from the range's length). */
+export function parseSeriesRequest(query: QueryValues): SeriesRequest {
+  const interval = given(query, 'interval');
+  if (interval === undefined || interval === 'auto') return {};
+  if (!INTERVALS.includes(interval)) throw new FilterError('interval', 'interval must be day, week, month or auto');
+  return { interval: interval as Bucket };
+}
+
+/** The table's order alone (`sort`, `dir`), for the report and the export. */
+export function parseOrder(query: QueryValues): Pick<TableRequest, 'sort' | 'dir'> {
+  const { sort, dir } = parseTableRequest({ sort: query.sort, dir: query.dir });
+  return { sort, dir };
 }
