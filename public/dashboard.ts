@@ -5,9 +5,10 @@
 import type { FiguresView, SortColumn, TablePage } from '../src/figures/types.ts';
 import { ApiFailure, getJson } from './lib/api.ts';
 import { renderCards } from './lib/cards.ts';
-import { renderCharts } from './lib/charts.ts';
+import { defaultLines, renderCharts } from './lib/charts.ts';
+import { wireViewControls } from './lib/view-controls.ts';
 import { byId, fill, h, say } from './lib/dom.ts';
-import { downloadMessage, downloadReport } from './lib/download.ts';
+import { downloadCsv, downloadMessage, downloadReport } from './lib/download.ts';
 import { addDays, formatCount, formatRange, todayIso } from './lib/format.ts';
 import { PAGE_SIZE, firstDirection, renderRecords } from './lib/records.ts';
 import { wireSession } from './lib/session.ts';
@@ -82,6 +83,7 @@ function show(figures: FiguresView, table: TablePage): void {
   byId('empty-filters').hidden = figures.options.firstDate === null;
   figuresBox.hidden = empty;
   download.disabled = empty;
+  byId<HTMLButtonElement>('download-csv').disabled = empty;
   const { filters, summary } = figures;
   const where = `${formatRange(filters.from, filters.to)}, ${filters.category ?? 'all categories'}`;
   if (empty) {
@@ -89,8 +91,11 @@ function show(figures: FiguresView, table: TablePage): void {
     return;
   }
   renderCards(figures);
-  renderCharts(figures);
-  renderRecords(table);
+  drawCharts(figures);
+  renderRecords(table, figures.format);
+  controls.sync(figures, state);
+  // For the measurement in the browser tests: when the figures are on screen after navigation.
+  if (performance.getEntriesByName('figures-shown').length === 0) performance.mark('figures-shown');
   say(status, `Showing ${formatCount(summary.count)} records of ${filters.metric} for ${where}.`);
 }
 
@@ -138,7 +143,7 @@ function go(next: ViewState): void {
 function fromForm(): ViewState {
   const value = (name: string): string | undefined => input(name).value || undefined;
   // New filters start again at the first page of the records.
-  return { from: value('from'), to: value('to'), category: value('category'), metric: value('metric'), sort: state.sort, dir: state.dir };
+  return { from: value('from'), to: value('to'), category: value('category'), metric: value('metric'), sort: state.sort, dir: state.dir, interval: state.interval, lines: state.lines };
 }
 
 let typing: ReturnType<typeof setTimeout> | undefined;
@@ -195,7 +200,7 @@ download.addEventListener('click', async () => {
   download.textContent = 'Preparing report\u2026';
   say(status, 'Preparing report\u2026');
   try {
-    const name = await downloadReport(view.filters);
+    const name = await downloadReport(view.filters, { ...sorted, ...(viewState?.interval === undefined ? {} : { interval: viewState.interval }), lines: state.lines ?? defaultLines(view) });
     say(status, `Report downloaded: ${name}.`);
   } catch (error) {
     showError(downloadMessage(error), false);
@@ -214,8 +219,30 @@ window.addEventListener('resize', () => {
   resizing = setTimeout(() => {
     if (view === undefined || view.summary.count === 0 || Math.abs(window.innerWidth - drawnWidth) < 48) return;
     drawnWidth = window.innerWidth;
-    renderCharts(view);
+    drawCharts(view);
   }, 250);
+});
+
+function drawCharts(figures: FiguresView): void {
+  renderCharts(figures, {
+    ...(state.lines === undefined ? {} : { lines: state.lines }),
+    // A bar of the breakdown: filter by its category; the chosen one again: all categories.
+    pick: (category) => go({ ...state, category: category === (state.category ?? null) ? undefined : category, page: undefined }),
+  });
+}
+
+const controls = wireViewControls({
+  interval: (interval) => go({ ...state, interval, page: undefined }),
+  lines: (lines) => {
+    state = { ...state, lines };
+    history.pushState(null, '', `${location.pathname}${stateQuery(state)}`);
+    if (view !== undefined && view.summary.count > 0) drawCharts(view);
+  },
+  csv: async () => {
+    if (view === undefined) return undefined;
+    return downloadCsv(view.filters, sorted);
+  },
+  failed: (error) => showError(downloadMessage(error), false),
 });
 
 void load(state);
