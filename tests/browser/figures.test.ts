@@ -5,16 +5,17 @@
  * not assert) the page's weight and the cards' time after navigation, median of several loads.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { dashboardSettled, launchChromium, signIn, unexpected, watchConsole } from '../helpers/browser.ts';
-import { releaseCopy, spawnApp, type AppProcess } from '../helpers/process.ts';
+import { ROOT, releaseCopy, spawnApp, type AppProcess } from '../helpers/process.ts';
 
 const PASSWORD = 'figures test password';
 const release = releaseCopy();
 after(() => release.remove());
+mkdirSync(path.join(ROOT, 'tests', 'artifacts'), { recursive: true });
 
 let shared: Promise<{ app: AppProcess; base: string }> | undefined;
 function sharedApp(): Promise<{ app: AppProcess; base: string }> {
@@ -187,6 +188,32 @@ test('Download CSV: the view in the table\'s order, named after the filters, a v
   assert.match(await text(page, '#status'), /CSV downloaded: visitors_all_/);
   assert.deepEqual(unexpected(problems), []);
   await page.context().close();
+});
+
+test('dark mode: no white chart boxes, light text on the dark ground, the tooltip dark too', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  const { base } = await sharedApp();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
+  const page = await context.newPage();
+  await page.goto(`${base}/`);
+  await signIn(page, 'chair', PASSWORD, `${base}/`);
+  await dashboardSettled(page);
+  const colours = await page.evaluate(() => {
+    const frame = document.querySelector('#chart-series .chart-frame')!;
+    const textNode = document.querySelector('#chart-series svg text')!;
+    const card = document.querySelector('#chart-series')!;
+    return { frame: getComputedStyle(frame).backgroundColor, card: getComputedStyle(card).backgroundColor, text: getComputedStyle(textNode).fill };
+  });
+  assert.notEqual(colours.frame, 'rgb(255, 255, 255)');
+  assert.notEqual(colours.card, 'rgb(255, 255, 255)');
+  const [r, g, b] = (colours.text.match(/\d+/g) ?? []).map(Number);
+  assert.ok(r! + g! + b! > 3 * 180, `chart text ${colours.text} is light on the dark ground`);
+  await page.locator('#chart-series .chart-frame').focus();
+  const tip = await page.locator('#chart-series .chart-tip').evaluate((node) => getComputedStyle(node).backgroundColor);
+  assert.notEqual(tip, 'rgb(255, 255, 255)');
+  await page.screenshot({ path: path.join(ROOT, 'tests', 'artifacts', 'dashboard-dark.png'), fullPage: true });
+  await context.close();
 });
 
 test('measured: page weight and the cards\' time after navigation (printed, not asserted)', async (t) => {
