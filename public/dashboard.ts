@@ -7,6 +7,7 @@ import { ApiFailure, getJson } from './lib/api.ts';
 import { renderCards } from './lib/cards.ts';
 import { defaultLines, renderCharts } from './lib/charts.ts';
 import { wireViewControls } from './lib/view-controls.ts';
+import { wireMetricFormat } from './lib/metric-format.ts';
 import { byId, fill, h, say } from './lib/dom.ts';
 import { downloadCsv, downloadMessage, downloadReport } from './lib/download.ts';
 import { addDays, formatCount, formatRange, todayIso } from './lib/format.ts';
@@ -96,6 +97,7 @@ function show(figures: FiguresView, table: TablePage): void {
   drawCharts(figures);
   renderRecords(table, figures.format);
   controls.sync(figures, state);
+  metricFormat?.sync(figures.format);
   say(status, `Showing ${formatCount(summary.count)} records of ${filters.metric} for ${where}.`);
 }
 
@@ -243,6 +245,12 @@ const controls = wireViewControls({
     return downloadCsv(view.filters, sorted);
   },
   failed: (error) => showError(downloadMessage(error), false),
+});
+
+// A new format changes every figure's spelling: fetch the view again, not from the page's copy.
+const metricFormat = wireMetricFormat(() => {
+  view = undefined;
+  void load(state);
 });
 
 void load(state);

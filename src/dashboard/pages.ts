@@ -75,6 +75,18 @@ const seriesControls =
   '<label for="chart-lines">Show</label><select id="chart-lines"><option value="categories">Each category</option>' +
   '<option value="total">Total</option><option value="previous">Total and previous period</option></select></div>';
 
+/**
+ * For admins: how the chosen metric is written (unit, decimal places), beside the cards;
+ * public/lib/metric-format.ts fills it in and saves it through PUT /api/admin/metrics/:metric.
+ */
+const metricFormatForm =
+  '<details id="metric-format" class="metric-format"><summary>Unit and decimals of this metric</summary>' +
+  '<form id="metric-format-form" class="inline-form" novalidate>' +
+  '<label for="mf-unit">Unit</label><input id="mf-unit" name="unit" maxlength="12" size="8" autocomplete="off">' +
+  '<label for="mf-decimals">Decimal places</label><select id="mf-decimals" name="decimals">' +
+  '<option value="">From the data</option><option value="0">0</option><option value="1">1</option><option value="2">2</option><option value="3">3</option><option value="4">4</option></select>' +
+  '<button type="submit" class="small">Save</button><span id="mf-status" class="hint" role="status"></span></form></details>';
+
 function emptyState(base: string, session: Session): string {
   const noData =
     session.user.role === 'admin'
@@ -100,7 +112,9 @@ export function dashboardPage(session: Session, deps: DashboardPageDeps, q: Quer
     emptyState(base, session) +
     '<noscript><p class="notice">The figures need JavaScript. Sign-in, sign-out and the filters above work without it.</p></noscript>' +
     '<div id="figures" aria-busy="true">' +
-    '<section aria-labelledby="summary-title"><h2 id="summary-title" class="vh">Summary</h2><p id="up-to" class="up-to"></p><div class="cards">' +
+    '<section aria-labelledby="summary-title"><h2 id="summary-title" class="vh">Summary</h2><p id="up-to" class="up-to"></p>' +
+    (session.user.role === 'admin' ? metricFormatForm : '') +
+    '<div class="cards">' +
     card('total', 'Total') + card('average', 'Average per day') + card('count', 'Records') + card('change', 'Change vs previous period') +
     '</div></section>' +
     '<section aria-labelledby="charts-title"><h2 id="charts-title" class="vh">Charts</h2><div class="charts">' +

@@ -190,6 +190,24 @@ test('Download CSV: the view in the table\'s order, named after the filters, a v
   await page.context().close();
 });
 
+test('an admin sets the metric\'s unit and decimals beside the cards; every figure then carries them', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  const { base } = await sharedApp();
+  const { page, problems } = await openSignedIn(browser, base, '/?metric=visitors&lines=total');
+  assert.match(await text(page, '#card-total .card-value'), /^[\d,]+$/, 'whole visitors: no decimals by default');
+  await page.getByText('Unit and decimals of this metric').click();
+  await page.getByLabel('Unit', { exact: true }).fill('visits');
+  await page.getByLabel('Decimal places').selectOption('1');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.waitForFunction(() => /\.\d visits$/.test(document.querySelector('#card-total .card-value')?.textContent ?? ''));
+  assert.match(await text(page, '#card-average .card-value'), /^[\d,]+\.\d visits$/);
+  assert.match(((await page.locator('#records tbody tr td:nth-child(4)').first().textContent()) ?? '').trim(), /^[\d,]+\.\d$/, 'the table with the same places');
+  assert.equal(await page.locator('#records th[data-sort="value"]').getAttribute('data-unit'), '(visits)', 'the unit once, in its header');
+  assert.deepEqual(unexpected(problems), []);
+  await page.context().close();
+});
+
 test('dark mode: no white chart boxes, light text on the dark ground, the tooltip dark too', async (t) => {
   const browser = await launchChromium(t);
   if (browser === undefined) return;
