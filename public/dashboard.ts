@@ -34,6 +34,17 @@ let sorted: Pick<TablePage, 'sort' | 'dir'> = { sort: 'date', dir: 'desc' };
 /** Only the answer to the latest request is drawn; slower, older ones are dropped. */
 let ticket = 0;
 
+/** The lines per category cost the server a pass over the records: asked for only when drawn (the default with no category chosen). */
+function wantsLines(s: ViewState): boolean {
+  return s.category === undefined && (s.lines ?? 'categories') === 'categories';
+}
+
+function figuresQuery(s: ViewState): string {
+  const query = filterQuery(s);
+  if (wantsLines(s)) query.set('lines', 'categories');
+  return query.toString();
+}
+
 function tableQuery(s: ViewState): string {
   const query = filterQuery(s);
   query.set('page', String(s.page ?? 1));
@@ -103,11 +114,11 @@ function show(figures: FiguresView, table: TablePage): void {
 
 async function load(next: ViewState): Promise<void> {
   const mine = ++ticket;
-  const sameView = view !== undefined && viewState !== undefined && sameFilters(viewState, next);
+  const sameView = view !== undefined && viewState !== undefined && sameFilters(viewState, next) && wantsLines(viewState) === wantsLines(next);
   setBusy(true, sameView ? 'Loading records\u2026' : 'Loading figures\u2026');
   try {
     const [figures, table] = await Promise.all([
-      sameView ? Promise.resolve(view!) : getJson<FiguresView>(`/api/dashboard/figures?${filterQuery(next)}`),
+      sameView ? Promise.resolve(view!) : getJson<FiguresView>(`/api/dashboard/figures?${figuresQuery(next)}`),
       getJson<TablePage>(`/api/dashboard/table?${tableQuery(next)}`),
     ]);
     if (mine !== ticket) return;
@@ -236,6 +247,8 @@ function drawCharts(figures: FiguresView): void {
 const controls = wireViewControls({
   interval: (interval) => go({ ...state, interval, page: undefined }),
   lines: (lines) => {
+    // Lines per category the figures on screen lack: fetch them; otherwise only redraw.
+    if (view !== undefined && wantsLines({ ...state, lines }) && view.series.byCategory === undefined) return go({ ...state, lines });
     state = { ...state, lines };
     history.pushState(null, '', `${location.pathname}${stateQuery(state)}`);
     if (view !== undefined && view.summary.count > 0) drawCharts(view);

@@ -47,7 +47,7 @@ export function createFigures(file: DatabaseFile, now: () => number): Figures {
     view: (filters, request = {}) => {
       // Today is part of the answer (its bucket is partial): a new day is a new view.
       const today = isoDay(now() * 1000);
-      const key = `view\u0000${filters.metric}\u0000${filters.category ?? ''}\u0000${filters.from}\u0000${filters.to}\u0000${request.interval ?? ''}\u0000${today}`;
+      const key = `view\u0000${filters.metric}\u0000${filters.category ?? ''}\u0000${filters.from}\u0000${filters.to}\u0000${request.interval ?? ''}\u0000${request.byCategory === true}\u0000${today}`;
       return file.readMemo(key, (q, memo) => {
         const options = memo('options', () => readOptions(q));
         const format = memo(`format\u0000${filters.metric}`, () => readFormat(q, filters.metric));

@@ -71,12 +71,18 @@ export function parseTableRequest(query: QueryValues): TableRequest {
 
 const INTERVALS: readonly string[] = ['day', 'week', 'month'];
 
-/** `interval=day|week|month` (absent or `auto`: chosen from the range's length). */
+const LINES: readonly string[] = ['total', 'categories', 'previous'];
+
+/** `interval=day|week|month` (absent or `auto`: chosen from the range's length); `lines=categories` adds a line per category. */
 export function parseSeriesRequest(query: QueryValues): SeriesRequest {
   const interval = given(query, 'interval');
-  if (interval === undefined || interval === 'auto') return {};
-  if (!INTERVALS.includes(interval)) throw new FilterError('interval', 'interval must be day, week, month or auto');
-  return { interval: interval as Bucket };
+  const lines = given(query, 'lines');
+  if (interval !== undefined && interval !== 'auto' && !INTERVALS.includes(interval)) throw new FilterError('interval', 'interval must be day, week, month or auto');
+  if (lines !== undefined && !LINES.includes(lines)) throw new FilterError('lines', 'lines must be total, categories or previous');
+  return {
+    ...(interval === undefined || interval === 'auto' ? {} : { interval: interval as Bucket }),
+    ...(lines === 'categories' ? { byCategory: true } : {}),
+  };
 }
 
 /** The table's order alone (`sort`, `dir`), for the report and the export. */

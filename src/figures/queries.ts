@@ -136,7 +136,7 @@ export function readView(q: Query, filters: Filters, context: ViewContext): Figu
   const whole = { coverage, today };
   const built = buildSeries(filters.from, filters.to, daily, bucket, whole);
   const previous = buildPrevious(days.previousRange.from, days.previousRange.to, previousDaily, bucket, built.points.length, whole);
-  const lines = filters.category === null ? categoryLines(q, filters, bucket, breakdown.map((b) => b.category), built.points.map((p) => p.value)) : undefined;
+  const lines = filters.category === null && context.request?.byCategory === true ? categoryLines(q, filters, bucket, breakdown.map((b) => b.category), built.points.map((p) => p.value)) : undefined;
   const series: Series = { ...built, auto: bucketFor(filters.from, filters.to), previous, ...(lines === undefined ? {} : { byCategory: lines }) };
   return { filters, options, summary, series, breakdown, coverage, format, today };
 }

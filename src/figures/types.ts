@@ -122,7 +122,7 @@ export interface Series {
   readonly points: readonly SeriesPoint[];
   /** The period before, bucket by bucket, aligned with `points` (same length). */
   readonly previous?: readonly PreviousPoint[];
-  /** A line per category (the largest few, the rest as "Other") when no category is chosen and there are several. */
+  /** A line per category (the largest few, the rest as "Other") when asked for (`lines=categories`), no category is chosen and there are several. */
   readonly byCategory?: readonly CategoryLine[];
 }
 
@@ -149,9 +149,10 @@ export interface FiguresView {
   readonly today: string;
 }
 
-/** Series options beyond the filters: the interval (`auto` when omitted). */
+/** Series options beyond the filters: the interval (`auto` when omitted), and whether to add the lines per category (they cost a pass over the records). */
 export interface SeriesRequest {
   readonly interval?: Bucket;
+  readonly byCategory?: boolean;
 }
 
 export interface RecordRow {

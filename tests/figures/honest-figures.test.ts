@@ -70,7 +70,8 @@ test('view: the interval, the previous period line, and a line per category ("Ot
   const { figures } = openTestFigures(t);
   const categories = ['a', 'b', 'c', 'd', 'e', 'f'];
   await figures.importRecords(daily('2025-01-01', 60, categories, ['m'], (d, c) => c + 1), ACTOR);
-  const view = await figures.view({ from: '2025-02-01', to: '2025-02-28', category: null, metric: 'm' }, { interval: 'week' });
+  assert.equal((await figures.view({ from: '2025-02-01', to: '2025-02-28', category: null, metric: 'm' }, { interval: 'week' })).series.byCategory, undefined, 'lines per category only when asked for');
+  const view = await figures.view({ from: '2025-02-01', to: '2025-02-28', category: null, metric: 'm' }, { interval: 'week', byCategory: true });
   assert.equal(view.series.bucket, 'week');
   assert.equal(view.series.auto, 'day');
   assert.equal(view.series.points.length, 5);
@@ -81,7 +82,7 @@ test('view: the interval, the previous period line, and a line per category ("Ot
   assert.deepEqual(lines.map((l) => [l.category, l.folded]), [['f', 0], ['e', 0], ['d', 0], ['c', 0], ['Other (2 categories)', 2]]);
   assert.deepEqual(lines[0]!.values, [12, 42, 42, 42, 30]);
   assert.deepEqual(lines[4]!.values, [6, 21, 21, 21, 15], 'a and b together');
-  const one = await figures.view({ from: '2025-02-01', to: '2025-02-28', category: 'a', metric: 'm' });
+  const one = await figures.view({ from: '2025-02-01', to: '2025-02-28', category: 'a', metric: 'm' }, { byCategory: true });
   assert.equal(one.series.byCategory, undefined, 'one category chosen: one line');
   assert.equal(one.breakdown.length, 6, 'the breakdown still shows every category');
   // Previous period before the first record: no line there (null), not zeros.

@@ -31,7 +31,7 @@ describe('GET /api/dashboard/figures (issue 17 fields)', () => {
   test('coverage, format, today, the comparison, partial buckets and the interval asked for', async (t) => {
     const { a, cookie } = await signedIn(t);
     const get = async (params: Record<string, string>) => (await (await call(a, `/api/dashboard/figures?${new URLSearchParams(params)}`, { cookie })).json()) as Record<string, any>; // any: JSON checked below
-    const view = await get({ from: day(0), to: day(59), interval: 'week' });
+    const view = await get({ from: day(0), to: day(59), interval: 'week', lines: 'categories' });
     assert.deepEqual(view.coverage, { first: day(0), last: day(59) });
     assert.deepEqual(view.format, { metric: 'revenue', unit: '', decimals: 1, set: false });
     assert.match(view.today, /^\d{4}-\d{2}-\d{2}$/);
@@ -44,6 +44,9 @@ describe('GET /api/dashboard/figures (issue 17 fields)', () => {
     // 2026-01-05 is a Monday: 60 days are 8 whole weeks and 4 days of a ninth.
     assert.deepEqual(view.series.points.at(-1).partial, { from: day(56), to: day(59), days: 4, of: 7 });
     assert.ok(view.series.points.slice(0, -1).every((p: { partial?: unknown }) => p.partial === undefined));
+    assert.equal((await get({ from: day(0), to: day(59) })).series.byCategory, undefined, 'lines per category only when asked for');
+    const refused = await assertError(await call(a, `/api/dashboard/figures?lines=spaghetti`, { cookie }), 400, 'bad_request');
+    assert.equal(refused.field, 'lines');
   });
 });
 
