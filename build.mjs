@@ -23,12 +23,13 @@ export async function buildAll({ quiet = false } = {}) {
   await mkdir(path.join(dist, 'public'), { recursive: true });
 
   const server = await build({
-    // report.cjs (pdf-lib, fontkit) is required on the first PDF only, to keep start-up light.
-    // import-worker.cjs is the CSV import's child process (src/figures/import-process.ts).
+    // report-worker.cjs (pdf-lib, fontkit) is the PDF's child process (src/reports/report-process.ts),
+    // import-worker.cjs the CSV import's (src/figures/import-process.ts): the app's own bundle
+    // carries neither library, and their memory leaves with the child.
     entryPoints: {
       server: path.join(root, 'src/server.ts'),
       cli: path.join(root, 'src/cli.ts'),
-      report: path.join(root, 'src/reports/report.ts'),
+      'report-worker': path.join(root, 'src/reports/report-worker.ts'),
       'import-worker': path.join(root, 'src/figures/import-worker.ts'),
     },
     ...SERVER_BUNDLE,

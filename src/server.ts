@@ -26,16 +26,18 @@ import { createDeviceCookies } from './auth/device.ts';
 import { originPolicy } from './auth/csrf.ts';
 import { openStore } from './store/open.ts';
 import { createSqlJsLoader } from './db/sqljs.ts';
-import { createFontLoader, FONT_FILES } from './reports/font.ts';
+import { FONT_FILES } from './reports/font.ts';
+import { createProcessRenderer } from './reports/report-process.ts';
+import { accountSlots, type SlotRunner } from './jobs/account-slots.ts';
+import { createFileLock } from './db/lock.ts';
 import { openFigures } from './figures/open.ts';
 import { createProcessImporter } from './figures/import-process.ts';
 import { seedIfEmpty } from './figures/seed.ts';
-import type { ReportInput } from './reports/report.ts';
 import { createFileStore } from './ratelimit/file-store.ts';
 import { createLimiter } from './ratelimit/limiter.ts';
 import { createMemoryStore } from './ratelimit/memory-store.ts';
 import { createLogger, type Logger } from './log/index.ts';
-import { registerInstance } from './instances/index.ts';
+import { registerInstance, RUN_FOLDER } from './instances/index.ts';
 
 declare const PhusionPassenger: { on(event: 'exit', listener: () => void): void } | undefined;
 
@@ -50,6 +52,8 @@ export interface Running {
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How long a PDF or an import waits for a free heavy-work slot before 503 "try again". */
+const HEAVY_WAIT_MS = 60_000;
 /** How long an access or info line may wait in the logger's buffer (warnings and errors do not). */
 const LOG_HOLD_MS = 100;
 
@@ -100,6 +104,7 @@ export function start(options: StartOptions): Running | undefined {
       ? new Promise<void>((resolve) => setImmediate(resolve)).then(() => bootstrapAdmin(store, config, logger))
       : undefined;
   const clientAddress = createClientAddress(config.trustProxy);
+  const heavy = heavySlots(config, logger);
   const limiter = createLimiter({
     store:
       config.rateLimitStorage.kind === 'memory'
@@ -138,10 +143,10 @@ export function start(options: StartOptions): Running | undefined {
     dashboard: {
       figures,
       organisation: config.orgName,
-      renderReport: createReportRenderer(),
+      renderReport: createProcessRenderer({ script: path.join(__dirname, 'report-worker.cjs'), fontDir: path.join(__dirname, 'fonts'), slots: heavy }),
       today: () => new Date().toISOString().slice(0, 10),
       clock: () => new Date(),
-      importCsv: createProcessImporter({ script: path.join(__dirname, 'import-worker.cjs'), dataDir: config.dataDir }),
+      importCsv: createProcessImporter({ script: path.join(__dirname, 'import-worker.cjs'), dataDir: config.dataDir, slots: heavy }),
     },
   });
 
@@ -207,17 +212,19 @@ function gracefulShutdown(server: Server, logger: Logger, underPassenger: boolea
 }
 
 /**
- * pdf-lib and fontkit live in their own bundle (dist/report.cjs), loaded with the font on the
- * first report: parsing them at start-up would cost every process its cold start.
+ * The account's places for heavy work (a PDF render, a CSV import: each a child process of
+ * 100–300 MB), shared by every process of the app through lock files in DATA_DIR/run. A full
+ * disk would report its failure with every report: once a minute is enough.
  */
-function createReportRenderer(): (input: ReportInput) => Promise<Uint8Array> {
-  const fonts = createFontLoader(path.join(__dirname, 'fonts'));
-  let pdf: typeof import('./reports/report.ts') | undefined;
-  return async (input) => {
-    // A path only known at run time: esbuild leaves this require alone.
-    pdf ??= require(path.join(__dirname, 'report.cjs')) as typeof import('./reports/report.ts');
-    return pdf.renderReport(input, await fonts());
+function heavySlots(config: Config, logger: Logger): SlotRunner {
+  const locks = Array.from({ length: config.heavyJobs }, (_, i) => createFileLock(path.join(config.dataDir, RUN_FOLDER, `heavy-${i + 1}.lock`)));
+  let warned = 0;
+  const onError = (error: unknown): void => {
+    if (Date.now() - warned < 60_000) return;
+    warned = Date.now();
+    logger.warn('cannot take a heavy-work slot in DATA_DIR/run: running without one', { error: error instanceof Error ? error.message : 'unknown' });
   };
+  return accountSlots(locks, { waitMs: HEAVY_WAIT_MS, onError });
 }
 
 function healthChecks(config: Config, assets: AssetStore): HealthCheck[] {
@@ -228,9 +235,9 @@ function healthChecks(config: Config, assets: AssetStore): HealthCheck[] {
       async check() {
         try {
           await access(path.join(__dirname, 'fonts', FONT_FILES.regular), constants.R_OK);
-          await access(path.join(__dirname, 'report.cjs'), constants.R_OK);
+          await access(path.join(__dirname, 'report-worker.cjs'), constants.R_OK);
         } catch {
-          throw new Error('the PDF report files (dist/report.cjs, dist/fonts) are missing: run npm run build');
+          throw new Error('the PDF report files (dist/report-worker.cjs, dist/fonts) are missing: run npm run build');
         }
       },
     },

@@ -34,7 +34,7 @@ export const MAY_IMPORT = {
   store: ['db', 'health', 'log'],
   figures: ['db', 'health', 'jobs', 'log'],
   charts: ['figures'],
-  reports: ['charts', 'figures'],
+  reports: ['charts', 'figures', 'jobs'],
   http: ['config', 'health', 'log'],
 };
 
