@@ -53,7 +53,7 @@ export interface Running {
 
 const SHUTDOWN_GRACE_MS = 10_000;
 /** How long a PDF or an import waits for a free heavy-work slot before 503 "try again". */
-const HEAVY_WAIT_MS = 60_000;
+const HEAVY_WAIT_MS = 180_000;
 /** How long an access or info line may wait in the logger's buffer (warnings and errors do not). */
 const LOG_HOLD_MS = 100;
 

@@ -172,7 +172,7 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
   if (wpUrl === undefined) fail('WP_URL', 'must be an http:// or https:// URL such as https://example.org');
   if (wpSsoSecret !== null && wpUrl === null) fail('WP_URL', 'is required when WP_SSO_SECRET is set (it is the SSO tokens\' issuer)');
 
-  const heavyJobs = readInteger(get('HEAVY_JOBS') ?? '2', 1, 16) ?? fail('HEAVY_JOBS', 'must be a whole number from 1 to 16 (PDF reports and imports at once, over all processes)');
+  const heavyJobs = readInteger(get('HEAVY_JOBS') ?? '1', 1, 16) ?? fail('HEAVY_JOBS', 'must be a whole number from 1 to 16 (PDF reports and imports at once, over all processes)');
 
   const orgName = (get('ORG_NAME') ?? 'Members\u2019 dashboard').trim();
   if (orgName.length > 120) fail('ORG_NAME', 'must be at most 120 characters long');

@@ -388,14 +388,14 @@ function value<T>(result: { ok: true; value: T } | { ok: false; error: string })
 
 describe('HEAVY_JOBS', () => {
   const base = { NODE_ENV: 'test', SECRET_KEY: randomBytes(32).toString('hex') };
-  test('two PDF renders or imports at once over the account by default; 1 to 16 accepted', () => {
+  test('one PDF render or import at a time over the account by default; 1 to 16 accepted', () => {
     const read = (env: Record<string, string>): number => {
       const result = parseConfig({ ...base, ...env }, ctx);
       assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
       return result.config.heavyJobs;
     };
-    assert.equal(read({}), 2);
-    assert.equal(read({ HEAVY_JOBS: '1' }), 1);
+    assert.equal(read({}), 1);
+    assert.equal(read({ HEAVY_JOBS: '2' }), 2);
     assert.equal(read({ HEAVY_JOBS: '16' }), 16);
   });
   test('refuses zero, too many and junk, naming the variable', () => {
