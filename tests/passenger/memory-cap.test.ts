@@ -6,8 +6,8 @@
  * every day there is and downloading a PDF, while an admin imports 100,000 rows: no request
  * may fail and the kernel may kill nothing. Prints the group's peak against the limit.
  *
- * MEMORY_CAP_MB=384 npm test -- tests/passenger/memory-cap   tries another cap (the smallest at
- * which this still holds is in the README's sizing section).
+ * MEMORY_CAP_MB=384 npm test -- tests/passenger/memory-cap   tries another cap, MEMORY_CAP_HEAVY=2
+ * another HEAVY_JOBS (what holds where is in the README's "Memory and processes").
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -24,6 +24,8 @@ import { account, APP_GROUP, APP_USER, cleanUp, install, startOnFreePort, steppe
 
 const MiB = 1024 * 1024;
 const CAP_MB = Number(process.env.MEMORY_CAP_MB ?? 512);
+/** HEAVY_JOBS for the app: the default (1) unless MEMORY_CAP_HEAVY says otherwise. */
+const HEAVY = process.env.MEMORY_CAP_HEAVY;
 const PROCESSES = 4;
 const PEOPLE = 20;
 const RECORDS = 100_000;
@@ -111,7 +113,7 @@ test(`${PEOPLE} people and an import inside a ${CAP_MB} MB account: nothing fail
   writeFileSync(wrapper, group.wrapper(process.execPath));
   chmodSync(wrapper, 0o755);
 
-  const env = { SECRET_KEY: SECRET, RATE_LIMIT_LOGIN: '1000/minute', RATE_LIMIT_PDF: '1000/minute', BOT_POW: 'off' };
+  const env = { SECRET_KEY: SECRET, RATE_LIMIT_LOGIN: '1000/minute', RATE_LIMIT_PDF: '1000/minute', BOT_POW: 'off', ...(HEAVY === undefined ? {} : { HEAVY_JOBS: HEAVY }) };
   const site = install(tmp, {
     name: 'dashboard',
     env,
@@ -222,7 +224,7 @@ test(`${PEOPLE} people and an import inside a ${CAP_MB} MB account: nothing fail
     const end = g.readings();
     const sorted = times.slice(1).sort((a, b) => a - b);
     process.stdout.write(
-      `memory-cap: limit ${CAP_MB} MiB; peak ${mb(end.maxUsageBytes)} (${((100 * end.maxUsageBytes) / (CAP_MB * MiB)).toFixed(0)} %), ` +
+      `memory-cap: limit ${CAP_MB} MiB, HEAVY_JOBS ${HEAVY ?? 'default'}; peak ${mb(end.maxUsageBytes)} (${((100 * end.maxUsageBytes) / (CAP_MB * MiB)).toFixed(0)} %), ` +
         `of which anonymous at most ${mb(peakRss)}; now ${mb(end.usageBytes)} (page cache ${mb(end.cacheBytes)}); failcnt ${end.failcnt}; ` +
         `OOM kills ${end.oomKills}; peak tasks ${peakPids} of 200\n` +
         `memory-cap: ${PEOPLE} visits done in median ${(sorted[Math.floor(sorted.length / 2)]! / 1000).toFixed(1)} s, last ${(sorted.at(-1)! / 1000).toFixed(1)} s; import done at ${(times[0]! / 1000).toFixed(1)} s\n`,
