@@ -41,7 +41,7 @@ function usersSection(): string {
     checked('new-displayName', 'Name', '<input id="new-displayName" name="displayName" required autocomplete="off">') +
     checked('new-email', 'Email (optional)', '<input id="new-email" name="email" type="email" autocomplete="off">') +
     checked('new-role', 'Role', '<select id="new-role" name="role"><option value="member">Member</option><option value="admin">Administrator</option></select>') +
-    checked('new-password', 'Password (at least 12 characters)', '<input id="new-password" name="password" type="password" required autocomplete="new-password" minlength="12">') +
+    checked('new-password', 'Password', '<input id="new-password" name="password" type="password" required autocomplete="new-password" minlength="12">') +
     '<div id="create-error" class="alert" role="alert" tabindex="-1" hidden></div>' +
     '<button type="submit">Add user</button></form></section>'
   );
