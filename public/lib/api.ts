@@ -81,7 +81,13 @@ export function refreshSession(): Promise<boolean> {
  * To the sign-in page, saying why (`ended`: revoked elsewhere; `expired`: could not be renewed),
  * and back here afterwards: the path, the query (filters) and the #tab.
  */
+let leaving = false;
+
 export function goToSignIn(reason?: 'ended' | 'expired'): void {
+  // Requests that fail together (figures and table) all land here: one navigation, not one each
+  // (a second would abort the first).
+  if (leaving) return;
+  leaving = true;
   const here = `${location.pathname}${location.search}${location.hash}`;
   location.assign(`${basePath()}/login?next=${encodeURIComponent(here)}${reason === undefined ? '' : `&notice=${reason}`}`);
 }
