@@ -3,6 +3,7 @@
 // content-hashed names in dist/public.
 // Usage: node build.mjs [--package]   (--package also writes release/*.zip)
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -75,6 +76,14 @@ export async function buildAll({ quiet = false } = {}) {
     if (!output.entryPoint) continue;
     const ext = path.extname(file);
     manifest[`${path.basename(output.entryPoint, path.extname(output.entryPoint))}${ext}`] = path.basename(file);
+  }
+  // Static files beside the scripts (the favicon): copied under a content-hashed name, like the bundles.
+  for (const name of (await readdir(path.join(root, 'public'))).filter((n) => /\.(svg|ico|png)$/.test(n))) {
+    const body = await readFile(path.join(root, 'public', name));
+    const ext = path.extname(name);
+    const file = `${path.basename(name, ext)}-${createHash('sha256').update(body).digest('hex').slice(0, 8).toUpperCase()}${ext}`;
+    await writeFile(path.join(dist, 'public', file), body);
+    manifest[name] = file;
   }
   await writeFile(path.join(dist, 'public', 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   if (!quiet) console.log(`built dist/ in ${Math.round(performance.now() - started)} ms`);

@@ -8,6 +8,10 @@ import { renderCards } from './lib/cards.ts';
 import { renderCharts } from './lib/charts.ts';
 import { byId, fill, h, say } from './lib/dom.ts';
 import { downloadMessage, downloadReport } from './lib/download.ts';
+import { FILTER_FIELDS, clearFieldProblems, showFieldProblem } from './lib/filter-problems.ts';
+import { whileBusy } from './lib/focus.ts';
+import { applyOnCommit } from './lib/select-commit.ts';
+import { clearStale, markStale } from './lib/stale.ts';
 import { addDays, formatCount, formatRange, todayIso } from './lib/format.ts';
 import { PAGE_SIZE, firstDirection, renderRecords } from './lib/records.ts';
 import { wireSession } from './lib/session.ts';
@@ -49,7 +53,6 @@ function setBusy(busy: boolean, message?: string): void {
 
 function clearError(): void {
   errorBox.hidden = true;
-  for (const control of form.querySelectorAll('[aria-invalid]')) control.removeAttribute('aria-invalid');
 }
 
 function showError(message: string, canRetry: boolean): void {
@@ -75,6 +78,7 @@ function syncForm(figures: FiguresView): void {
 
 function show(figures: FiguresView, table: TablePage): void {
   clearError();
+  clearStale();
   syncForm(figures);
   const empty = figures.summary.count === 0;
   byId('empty').hidden = !empty;
@@ -83,7 +87,7 @@ function show(figures: FiguresView, table: TablePage): void {
   figuresBox.hidden = empty;
   download.disabled = empty;
   const { filters, summary } = figures;
-  const where = `${formatRange(filters.from, filters.to)}, ${filters.category ?? 'all categories'}`;
+  const where = describe(figures);
   if (empty) {
     say(status, `No figures for ${where}.`);
     return;
@@ -92,6 +96,18 @@ function show(figures: FiguresView, table: TablePage): void {
   renderCharts(figures);
   renderRecords(table);
   say(status, `Showing ${formatCount(summary.count)} records of ${filters.metric} for ${where}.`);
+}
+
+function describe(figures: FiguresView): string {
+  const { filters } = figures;
+  return `${formatRange(filters.from, filters.to)}, ${filters.category ?? 'all categories'}`;
+}
+
+/** A page past the last one was asked for (an old link): the server answered the last; say so in the URL. */
+function clampPage(asked: ViewState, table: TablePage): void {
+  if (asked !== state || table.page === (asked.page ?? 1)) return;
+  state = { ...asked, page: table.page > 1 ? table.page : undefined };
+  history.replaceState(null, '', `${location.pathname}${stateQuery(state)}`);
 }
 
 async function load(next: ViewState): Promise<void> {
@@ -107,12 +123,21 @@ async function load(next: ViewState): Promise<void> {
     view = figures;
     viewState = next;
     sorted = { sort: table.sort, dir: table.dir };
+    clampPage(next, table);
     show(figures, table);
   } catch (error) {
     if (mine !== ticket) return;
     const failure = error instanceof ApiFailure ? error.detail : undefined;
-    if (failure?.status === 400 && failure.field !== undefined && form.elements.namedItem(failure.field) !== null) {
-      input(failure.field).setAttribute('aria-invalid', 'true');
+    const field = failure?.field;
+    if (failure?.status === 400 && field !== undefined && FILTER_FIELDS.includes(field) && next[field as keyof ViewState] !== undefined) {
+      // Explained beside its field; the rest of the page goes on without that filter.
+      showFieldProblem(form, field, failure.message);
+      say(status, 'One filter could not be used; see the message beside it.');
+      void load({ ...next, [field]: undefined });
+      return;
+    }
+    if (failure?.status === 400 && field !== undefined && form.elements.namedItem(field) !== null) {
+      input(field).setAttribute('aria-invalid', 'true');
       showError(failure.message, false);
     } else if (failure?.status === 401) {
       showError('Your session has ended. Taking you to sign in\u2026', false);
@@ -121,6 +146,7 @@ async function load(next: ViewState): Promise<void> {
     }
     // Nothing drawn yet: hide the skeletons rather than leave them "loading" forever.
     if (view === undefined) figuresBox.hidden = true;
+    else if (failure?.status !== 401) markStale(describe(view));
     say(status, 'The figures could not be loaded.');
   } finally {
     if (mine === ticket) setBusy(false);
@@ -129,6 +155,7 @@ async function load(next: ViewState): Promise<void> {
 
 /** Moves to a new view: a history entry, then the data. */
 function go(next: ViewState): void {
+  clearFieldProblems(form);
   state = next;
   const url = `${location.pathname}${stateQuery(next)}`;
   if (url !== `${location.pathname}${location.search}`) history.pushState(null, '', url);
@@ -147,7 +174,15 @@ form.addEventListener('submit', (event) => {
   clearTimeout(typing);
   go(fromForm());
 });
-for (const name of ['category', 'metric']) input(name).addEventListener('change', () => go(fromForm()));
+for (const name of ['category', 'metric']) {
+  applyOnCommit(input(name) as HTMLSelectElement, () => {
+    if (!sameFilters(fromForm(), state)) go(fromForm());
+  });
+}
+byId('reset-filters').addEventListener('click', (event) => {
+  event.preventDefault();
+  go({});
+});
 for (const name of ['from', 'to']) {
   input(name).addEventListener('change', (event) => {
     clearTimeout(typing);
@@ -183,27 +218,30 @@ byId('next').addEventListener('click', () => go({ ...state, page: (state.page ??
 retry.addEventListener('click', () => void load(state));
 
 window.addEventListener('popstate', () => {
+  clearFieldProblems(form);
   state = readState(location.search);
   input('from').value = state.from ?? '';
   input('to').value = state.to ?? '';
   void load(state);
 });
 
-download.addEventListener('click', async () => {
-  if (view === undefined) return;
-  download.disabled = true;
-  download.textContent = 'Preparing report\u2026';
-  say(status, 'Preparing report\u2026');
-  try {
-    const name = await downloadReport(view.filters);
-    say(status, `Report downloaded: ${name}.`);
-  } catch (error) {
-    showError(downloadMessage(error), false);
-    say(status, 'The report could not be downloaded.');
-  } finally {
-    download.disabled = false;
-    download.textContent = 'Download PDF';
-  }
+download.addEventListener('click', () => {
+  const filters = view?.filters;
+  if (filters === undefined) return;
+  // Busy but still focusable: disabling it would drop the focus to the top of the page.
+  void whileBusy(download, async () => {
+    download.textContent = 'Preparing report\u2026';
+    say(status, 'Preparing report\u2026');
+    try {
+      const name = await downloadReport(filters);
+      say(status, `Report downloaded: ${name}.`);
+    } catch (error) {
+      showError(downloadMessage(error), false);
+      say(status, 'The report could not be downloaded.');
+    } finally {
+      download.textContent = 'Download PDF';
+    }
+  });
 });
 
 // Charts are drawn at their shown size (legible labels); redraw when that changes a lot.

@@ -19,7 +19,8 @@ const MESSAGES: Readonly<Record<string, string>> = {
   invalid_credentials: 'The username or password is not right.',
   rate_limited: 'Too many sign-in attempts. Please wait a minute before trying again.',
   signed_out: 'You have signed out.',
-  expired: 'Your session has ended. Please sign in again.',
+  expired: 'Your session expired. Sign in again to go back to where you were.',
+  ended: 'Your session was ended elsewhere: with \u201cSign out everywhere\u201d, on another device, or by an administrator. Sign in again to go back to where you were.',
 };
 
 async function currentSession(c: Context, deps: SessionDeps): Promise<Session | undefined> {
