@@ -36,6 +36,7 @@ import { createLimiter } from './ratelimit/limiter.ts';
 import { createMemoryStore } from './ratelimit/memory-store.ts';
 import { createLogger, type Logger } from './log/index.ts';
 import { registerInstance } from './instances/index.ts';
+import { createTokenVerifier } from './wordpress/token.ts';
 
 declare const PhusionPassenger: { on(event: 'exit', listener: () => void): void } | undefined;
 
@@ -135,6 +136,9 @@ export function start(options: StartOptions): Running | undefined {
       importRule: { name: 'import', windows: config.rateLimitImport },
       clientAddress,
     },
+    ...(config.wpSsoSecret === null || config.wpUrl === null
+      ? {}
+      : { wordpress: { url: config.wpUrl, verify: createTokenVerifier({ secret: config.wpSsoSecret, issuer: config.wpUrl, now }), adminRoles: config.wpAdminRoles } }),
     dashboard: {
       figures,
       organisation: config.orgName,
