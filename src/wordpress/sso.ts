@@ -66,7 +66,7 @@ export function createSso(deps: SsoDeps) {
         claims = await deps.verify(token);
       } catch (error) {
         if (!(error instanceof SsoTokenError)) throw error;
-        return refuse(error.problem === 'expired' || error.problem === 'too_old' ? 'expired' : 'invalid', `token refused: ${error.problem}`, ip, error);
+        return refuse(error.problem === 'expired' ? 'expired' : 'invalid', `token refused: ${error.problem}`, ip, error);
       }
       const role = dashboardRole(claims.roles, deps.adminRoles);
       const who = { wpUserId: claims.userId, login: claims.login, displayName: claims.name, email: claims.email, role };

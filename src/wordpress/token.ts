@@ -29,7 +29,7 @@ export interface WordPressClaims {
 }
 
 /** Why a token was refused: for the audit log, never for the visitor. */
-export type TokenProblem = 'malformed' | 'signature' | 'algorithm' | 'expired' | 'too_old' | 'future' | 'issuer' | 'audience' | 'claims';
+export type TokenProblem = 'malformed' | 'signature' | 'algorithm' | 'expired' | 'future' | 'issuer' | 'audience' | 'claims';
 
 export class SsoTokenError extends Error {
   readonly problem: TokenProblem;
@@ -99,8 +99,8 @@ function problemOf(error: unknown): TokenProblem {
   if (error instanceof errors.JWTExpired) return 'expired';
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'aud') return 'audience';
-    if (error.claim === 'iat' && error.reason === 'check_failed') return 'too_old';
-    if (error.claim === 'nbf') return 'future';
+    // (An `iat` too far in the past is a JWTExpired, above.)
+    if ((error.claim === 'iat' && error.reason === 'check_failed') || error.claim === 'nbf') return 'future';
     return 'claims';
   }
   return 'malformed';
