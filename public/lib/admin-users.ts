@@ -11,7 +11,9 @@ interface User {
   readonly email: string | null;
   readonly role: 'admin' | 'member';
   readonly disabled: boolean;
+  /** `wordpress`: made and kept up to date by single sign-on (no dashboard password). */
   readonly source: string;
+  readonly wpUserId: number | null;
   readonly lastLoginAt: number | null;
 }
 
@@ -107,7 +109,8 @@ function userRow(user: User): HTMLTableRowElement {
       await change(`/api/admin/users/${user.id}`, 'PATCH', { disabled: !user.disabled }, button);
       return `${user.username} is ${user.disabled ? 'enabled' : 'disabled'}.`;
     }),
-    reset,
+    // WordPress keeps these people's passwords: a dashboard password would be a second way in.
+    user.source === 'wordpress' ? null : reset,
     action('Sign out everywhere', user, async (button) => {
       await change(`/api/admin/users/${user.id}/logout-all`, 'POST', undefined, button);
       return `Every session of ${user.username} has ended.`;
@@ -115,7 +118,13 @@ function userRow(user: User): HTMLTableRowElement {
   );
   fill(
     row,
-    h('td', {}, user.username, you ? h('span', { class: 'tag' }, 'you') : null),
+    h(
+      'td',
+      {},
+      user.username,
+      you ? h('span', { class: 'tag' }, 'you') : null,
+      user.source === 'wordpress' ? h('span', { class: 'tag', title: `Signs in through WordPress (WordPress user ${user.wpUserId ?? '?'})` }, 'WordPress') : null,
+    ),
     h('td', {}, user.displayName, user.email ? h('span', { class: 'sub' }, user.email) : null),
     h('td', {}, user.role === 'admin' ? 'Administrator' : 'Member'),
     h('td', {}, h('span', { class: user.disabled ? 'badge off' : 'badge on' }, user.disabled ? 'Disabled' : 'Active')),
