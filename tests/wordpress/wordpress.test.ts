@@ -25,7 +25,7 @@ import { systemIds } from '../passenger/processes.ts';
 import { account, APP_GROUP, APP_USER, install, startOnFreePort, stepper } from '../passenger/site.ts';
 import { CLIENT, INSTALL_DB, MARIADBD, startMariaDb, type MariaDb } from './mariadb.ts';
 import { pluginClaims, signLikePlugin, tamper, type PluginClaims } from './sign.ts';
-import { copyWordPress, installWordPress, PHP, renameLogin, WORDPRESS_PACKAGE, wordpressVersion, writeWpConfig, type WordPressUser } from './wordpress.ts';
+import { copyWordPress, installWordPress, PHP, renameLogin, WORDPRESS_PACKAGE, wordpressVersion, wpPhp, writeWpConfig, type WordPressUser } from './wordpress.ts';
 
 const ADMIN: WordPressUser = { login: 'siteadmin', password: 'admin pass phrase 4 wp', displayName: 'Site Admin', role: 'administrator' };
 const MEMBER: WordPressUser = { login: 'minji', password: 'member pass phrase 4 wp', displayName: '김민지 (회원)', role: 'subscriber' };
@@ -267,6 +267,21 @@ test('single sign-on from a real WordPress 6.1 to the app under Passenger at /da
     assert.match(String(await page.locator('#form-error').textContent()), /Your dashboard account is disabled/);
     assert.match(String((await lastSsoAudit(site.dataDir)).detail), /account disabled/);
     await page.context().close();
+  });
+
+  await step('the plugin: the [dashboard_link] shortcode for signed-in users only; without its constants, an admin notice and no links', async () => {
+    const shortcode = (userId: number): Promise<string> =>
+      wpPhp(html, wp, `wp_set_current_user( ${userId} );\necho do_shortcode( '[dashboard_link text="회원 대시보드" next="/dashboard/admin"]' );`);
+    const link = await shortcode(ids[ADMIN.login]!);
+    assert.match(link, new RegExp(`^<a class="dashboard-sso-link" href="${wp.replace(/[.]/g, '\\.')}/wp-admin/admin-post\\.php\\?action=dashboard_sso&#038;next=%2Fdashboard%2Fadmin&#038;_wpnonce=[0-9a-f]{10}">회원 대시보드</a>$`));
+    assert.equal(await shortcode(0), '', 'nothing for a visitor not signed in');
+    // wp-config.php's own defines come later and lose (PHP keeps the first; the warning goes to stderr).
+    const unset = "define( 'DASHBOARD_SSO_SECRET', '' );\ndefine( 'DASHBOARD_URL', '' );\n";
+    const notice = await wpPhp(html, wp, `wp_set_current_user( ${ids[ADMIN.login]} );\ndo_action( 'admin_notices' );\necho '|' . do_shortcode( '[dashboard_link]' );`, { prelude: unset });
+    assert.match(notice, /<div class="notice notice-warning" id="dashboard-sso-notice"><p><strong>Dashboard single sign-on is off\.<\/strong> DASHBOARD_SSO_SECRET is not defined\. DASHBOARD_URL is not defined\./);
+    assert.match(notice, /\|$/, 'no link while it is off');
+    const configured = await wpPhp(html, wp, `wp_set_current_user( ${ids[ADMIN.login]} );\ndo_action( 'admin_notices' );`);
+    assert.doesNotMatch(configured, /dashboard-sso-notice/, 'no notice once set up');
   });
 
   const [cold, warm] = flows;

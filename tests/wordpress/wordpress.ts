@@ -70,10 +70,11 @@ export function writeWpConfig(html: string, config: WordPressConfig): void {
 }
 
 /** Runs PHP code with WordPress loaded (as the site at `url`); returns what it printed. */
-export async function wpPhp(html: string, url: string, code: string, options: { installing?: boolean } = {}): Promise<string> {
+export async function wpPhp(html: string, url: string, code: string, options: { installing?: boolean; prelude?: string } = {}): Promise<string> {
   const host = new URL(url).host;
   const script =
     (options.installing === true ? "define( 'WP_INSTALLING', true );\n" : '') +
+    (options.prelude ?? '') +
     `$_SERVER['HTTP_HOST'] = ${phpString(host)};\n$_SERVER['REQUEST_URI'] = '/';\n$_SERVER['SERVER_PROTOCOL'] = 'HTTP/1.1';\n` +
     `require ${phpString(path.join(html, 'wp-load.php'))};\n${code}\n`;
   try {
