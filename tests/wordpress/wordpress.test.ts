@@ -176,6 +176,12 @@ test('single sign-on from a real WordPress 6.1 to the app under Passenger at /da
     assert.equal(Number(claims.exp) - Number(claims.iat), 60);
     const audit = await lastSsoAudit(site.dataDir);
     assert.deepEqual([audit.outcome, audit.actor], ['success', MEMBER.login]);
+    // A start URL with a nonce that is not this user's (a link made elsewhere): one click to confirm, nothing posted by itself.
+    const sent: string[] = [];
+    page.on('request', (r) => sent.push(r.url()));
+    await page.goto(`${wp}/wp-admin/admin-post.php?action=dashboard_sso&_wpnonce=0123456789`);
+    await page.getByRole('heading', { name: 'Go to the dashboard?' }).waitFor();
+    assert.deepEqual(sent.filter((url) => url.startsWith(dashboard)), [], 'no token left WordPress');
     // Once more, warm (Passenger's process is up): the round trip on its own.
     await page.goto(`${wp}/wp-admin/profile.php`);
     flows.push(await followDashboardLink(page, dashboard, `${dashboard}/`));
@@ -288,6 +294,8 @@ test('single sign-on from a real WordPress 6.1 to the app under Passenger at /da
     const link = await shortcode(ids[ADMIN.login]!);
     assert.match(link, new RegExp(`^<a class="dashboard-sso-link" href="${wp.replace(/[.]/g, '\\.')}/wp-admin/admin-post\\.php\\?action=dashboard_sso&#038;next=%2Fdashboard%2Fadmin&#038;_wpnonce=[0-9a-f]{10}">회원 대시보드</a>$`));
     assert.equal(await shortcode(0), '', 'nothing for a visitor not signed in');
+    const roleless = Number(await wpPhp(html, wp, "echo wp_insert_user( array( 'user_login' => 'norole', 'user_pass' => 'x', 'role' => '' ) );"));
+    assert.equal(await shortcode(roleless), '', 'nothing for a user without the read capability');
     // wp-config.php's own defines come later and lose (PHP keeps the first; the warning goes to stderr).
     const unset = "define( 'DASHBOARD_SSO_SECRET', '' );\ndefine( 'DASHBOARD_URL', '' );\n";
     const notice = await wpPhp(html, wp, `wp_set_current_user( ${ids[ADMIN.login]} );\ndo_action( 'admin_notices' );\necho '|' . do_shortcode( '[dashboard_link]' );`, { prelude: unset });
