@@ -159,6 +159,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         clientAddress: deps.auth.clientAddress,
         basePath,
         wordpressUrl: sso.url,
+        ...(deps.rateLimit === undefined ? {} : { limits: { limiter: deps.rateLimit.limiter, login: deps.rateLimit.loginRule } }),
       });
     }
     authPages(app, {

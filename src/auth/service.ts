@@ -79,9 +79,9 @@ export function createAuthService(deps: AuthServiceDeps) {
   return {
     /**
      * A sign-in vouched for elsewhere (WordPress single sign-on, src/wordpress/): `admit` records
-     * the new sign-in (`family`, as the store's `NewFamily` without its user) in the same write
-     * as whatever it checks, and returns the user, or undefined to refuse (then so does this). The tokens are those
-     * of a password sign-in.
+     * the new sign-in (`family`, the store's `NewFamily` without its user) in the same write as
+     * whatever it checks, and returns the user, or undefined to refuse (and then so does this).
+     * The tokens are those of a password sign-in.
      */
     async signInVouched(admit: (family: Omit<NewFamily, 'userId'>) => Promise<UserWithHash | undefined>): Promise<IssuedTokens | undefined> {
       await deps.startup;

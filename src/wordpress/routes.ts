@@ -18,6 +18,9 @@ import type { AppEnv } from '../http/context.ts';
 import type { ClientAddress } from '../http/client-ip.ts';
 import { setSessionCookies, type CookiePolicy } from '../auth/cookies.ts';
 import { safeNext } from '../auth/routes.ts';
+import { AppError } from '../http/errors.ts';
+import { addressKey, type Limiter } from '../ratelimit/limiter.ts';
+import type { Rule } from '../ratelimit/store.ts';
 import { SsoRefused, type Sso } from './sso.ts';
 
 export interface WordPressRouteDeps {
@@ -29,6 +32,8 @@ export interface WordPressRouteDeps {
   readonly basePath: string;
   /** WP_URL. */
   readonly wordpressUrl: string;
+  /** RATE_LIMIT_LOGIN, per address, on refusals that anyone can cause (each writes the audit log). */
+  readonly limits?: { readonly limiter: Limiter; readonly login: Rule };
 }
 
 /** `scheme://host[:port]` of a URL as browsers send it in `Origin`. */
@@ -47,22 +52,26 @@ export function wordpressRoutes(app: Hono<AppEnv>, deps: WordPressRouteDeps): vo
 
   app.post('/auth/wordpress', async function wordpressLanding(c) {
     const ip = deps.clientAddress(c);
+    const { limits } = deps;
+    const gate = limits === undefined ? undefined : async (): Promise<void> => void (await limits.limiter.check(c, { ...limits.login, name: 'sso-failure' }, `ip:${addressKey(ip)}`));
     try {
       const origin = c.req.header('Origin');
       if (origin === undefined || originOf(origin) !== wordpressOrigin) {
-        await sso.refuse('invalid', `form not posted from the WordPress site (Origin: ${(origin ?? 'none').slice(0, 100)})`, ip);
+        await sso.refuse('invalid', `form not posted from the WordPress site (Origin: ${(origin ?? 'none').slice(0, 100)})`, ip, gate);
       }
       if (!/^application\/x-www-form-urlencoded\b/i.test(c.req.header('Content-Type') ?? '')) {
-        await sso.refuse('invalid', 'not a form post', ip);
+        await sso.refuse('invalid', 'not a form post', ip, gate);
       }
       const body = await c.req.parseBody();
       const token = typeof body.token === 'string' ? body.token.trim() : '';
-      if (token === '') await sso.refuse('invalid', 'no token in the form', ip);
-      const issued = await sso.signIn(token, ip);
+      if (token === '') await sso.refuse('invalid', 'no token in the form', ip, gate);
+      const issued = await sso.signIn(token, ip, gate);
       setSessionCookies(c, deps.cookies, { access: issued.access.token, refresh: issued.refresh.token, csrf: issued.csrf, maxAge: deps.sessionMaxAge });
       return c.redirect(safeNext(body.next, basePath), 303);
     } catch (error) {
       if (error instanceof SsoRefused) return c.redirect(toSignIn(error.reason), 303);
+      // Past the limit: the sign-in page says to wait, and nothing was written.
+      if (error instanceof AppError && error.code === 'rate_limited') return c.redirect(`${basePath}/login?error=rate_limited`, 303);
       throw error;
     }
   });

@@ -51,8 +51,13 @@ function describe(outcome: WordPressLink, claims: WordPressClaims, role: Role): 
 export function createSso(deps: SsoDeps) {
   const { store } = deps;
 
-  /** A failure before any account is known (a bad token, a wrong origin): audited, then refused. */
-  async function refuse(reason: SsoRefusalReason, detail: string, ip: string, cause?: unknown): Promise<never> {
+  /**
+   * A failure before any account is known (a bad token, a wrong origin): audited, then refused.
+   * Anyone can cause one, and each is a write of the shared database: `gate` (the sign-in limit
+   * per address) runs first and throws to refuse without writing.
+   */
+  async function refuse(reason: SsoRefusalReason, detail: string, ip: string, gate?: () => Promise<void>, cause?: unknown): Promise<never> {
+    await gate?.();
     await store.recordSsoFailure({ action: AUDIT_ACTION, outcome: 'failure', ip, detail });
     throw new SsoRefused(reason, { cause });
   }
@@ -60,13 +65,14 @@ export function createSso(deps: SsoDeps) {
   return {
     refuse,
 
-    async signIn(token: string, ip: string): Promise<IssuedTokens> {
+    /** `gate`: as for `refuse`, before a bad token's audit entry. */
+    async signIn(token: string, ip: string, gate?: () => Promise<void>): Promise<IssuedTokens> {
       let claims: WordPressClaims;
       try {
         claims = await deps.verify(token);
       } catch (error) {
         if (!(error instanceof SsoTokenError)) throw error;
-        return refuse(error.problem === 'expired' ? 'expired' : 'invalid', `token refused: ${error.problem}`, ip, error);
+        return refuse(error.problem === 'expired' ? 'expired' : 'invalid', `token refused: ${error.problem}`, ip, gate, error);
       }
       const role = dashboardRole(claims.roles, deps.adminRoles);
       const who = { wpUserId: claims.userId, login: claims.login, displayName: claims.name, email: claims.email, role };

@@ -201,6 +201,19 @@ describe('WordPress single sign-on: refused, audited, and no session', () => {
     assert.equal((await s.a.store.listUsers()).length, 0);
   });
 
+  test('refusals anyone can cause count against RATE_LIMIT_LOGIN per address: past it, nothing more is written; good tokens still sign in', async (t) => {
+    const s = await openSso(t, { rateLimit: { login: '2/minute' } });
+    const forged = (): string => s.token({}, {}, randomBytes(32).toString('hex'));
+    await assertRefused(s, await s.land(forged()), 'invalid', /signature/, 'first');
+    await assertRefused(s, await s.land(forged(), { origin: 'https://evil.example' }), 'invalid', /Origin/, 'second');
+    const third = await s.land(forged());
+    assert.equal(third.status, 303);
+    assert.equal(third.headers.get('Location'), '/login?error=rate_limited');
+    assert.deepEqual(third.headers.getSetCookie(), []);
+    assert.equal((await ssoAudit(s.a)).length, 2, 'the third refusal wrote nothing');
+    assert.equal((await s.land(s.token())).headers.getSetCookie().length, 3);
+  });
+
   test('a login name held by a dashboard account is refused, not merged; the account is untouched', async (t) => {
     const s = await openSso(t);
     const localId = await addUser(s.a, 'minji', { role: 'admin' });
