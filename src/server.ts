@@ -28,8 +28,7 @@ import { openStore } from './store/open.ts';
 import { createSqlJsLoader } from './db/sqljs.ts';
 import { FONT_FILES } from './reports/font.ts';
 import { createProcessRenderer } from './reports/report-process.ts';
-import { accountSlots, type SlotRunner } from './jobs/account-slots.ts';
-import { createFileLock } from './db/lock.ts';
+import { heavySlots } from './server/heavy-slots.ts';
 import { openFigures } from './figures/open.ts';
 import { createProcessImporter } from './figures/import-process.ts';
 import { seedIfEmpty } from './figures/seed.ts';
@@ -37,7 +36,8 @@ import { createFileStore } from './ratelimit/file-store.ts';
 import { createLimiter } from './ratelimit/limiter.ts';
 import { createMemoryStore } from './ratelimit/memory-store.ts';
 import { createLogger, type Logger } from './log/index.ts';
-import { registerInstance, RUN_FOLDER } from './instances/index.ts';
+import { registerInstance } from './instances/index.ts';
+import { createTokenVerifier } from './wordpress/token.ts';
 
 declare const PhusionPassenger: { on(event: 'exit', listener: () => void): void } | undefined;
 
@@ -52,8 +52,6 @@ export interface Running {
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
-/** How long a PDF or an import waits for a free heavy-work slot before 503 "try again". */
-const HEAVY_WAIT_MS = 180_000;
 /** How long an access or info line may wait in the logger's buffer (warnings and errors do not). */
 const LOG_HOLD_MS = 100;
 
@@ -140,6 +138,9 @@ export function start(options: StartOptions): Running | undefined {
       importRule: { name: 'import', windows: config.rateLimitImport },
       clientAddress,
     },
+    ...(config.wpSsoSecret === null || config.wpUrl === null
+      ? {}
+      : { wordpress: { url: config.wpUrl, verify: createTokenVerifier({ secret: config.wpSsoSecret, issuer: config.wpUrl, now }), adminRoles: config.wpAdminRoles } }),
     dashboard: {
       figures,
       organisation: config.orgName,
@@ -209,22 +210,6 @@ function gracefulShutdown(server: Server, logger: Logger, underPassenger: boolea
   // Passenger asks its Node processes to leave through this event, not a signal.
   if (underPassenger && PhusionPassenger !== undefined) PhusionPassenger.on('exit', stop);
   return close;
-}
-
-/**
- * The account's places for heavy work (a PDF render, a CSV import: each a child process of
- * 100–300 MB), shared by every process of the app through lock files in DATA_DIR/run. A full
- * disk would report its failure with every report: once a minute is enough.
- */
-function heavySlots(config: Config, logger: Logger): SlotRunner {
-  const locks = Array.from({ length: config.heavyJobs }, (_, i) => createFileLock(path.join(config.dataDir, RUN_FOLDER, `heavy-${i + 1}.lock`)));
-  let warned = 0;
-  const onError = (error: unknown): void => {
-    if (Date.now() - warned < 60_000) return;
-    warned = Date.now();
-    logger.warn('cannot take a heavy-work slot in DATA_DIR/run: running without one', { error: error instanceof Error ? error.message : 'unknown' });
-  };
-  return accountSlots(locks, { waitMs: HEAVY_WAIT_MS, onError });
 }
 
 function healthChecks(config: Config, assets: AssetStore): HealthCheck[] {

@@ -12,7 +12,9 @@ interface User {
   readonly email: string | null;
   readonly role: 'admin' | 'member';
   readonly disabled: boolean;
+  /** `wordpress`: made and kept up to date by single sign-on (no dashboard password). */
   readonly source: string;
+  readonly wpUserId: number | null;
   readonly lastLoginAt: number | null;
 }
 
@@ -138,7 +140,8 @@ function userRow(user: User): HTMLTableRowElement {
             ? undefined
             : { title: `Disable ${user.username}?`, text: `${user.displayName} will be signed out at once and cannot sign in until enabled again.`, action: `Disable ${user.username}` },
         ),
-    reset,
+    // WordPress keeps these people's passwords: a dashboard password would be a second way in.
+    user.source === 'wordpress' ? null : reset,
     action(
       'Sign out everywhere',
       user,
@@ -155,7 +158,13 @@ function userRow(user: User): HTMLTableRowElement {
   );
   fill(
     row,
-    h('td', {}, user.username, you ? h('span', { class: 'tag' }, 'you') : null),
+    h(
+      'td',
+      {},
+      user.username,
+      you ? h('span', { class: 'tag' }, 'you') : null,
+      user.source === 'wordpress' ? h('span', { class: 'tag', title: `Signs in through WordPress (WordPress user ${user.wpUserId ?? '?'})` }, 'WordPress') : null,
+    ),
     h('td', {}, user.displayName, user.email ? h('span', { class: 'sub' }, user.email) : null),
     h('td', {}, user.role === 'admin' ? 'Administrator' : 'Member'),
     h('td', {}, h('span', { class: user.disabled ? 'badge off' : 'badge on' }, user.disabled ? 'Disabled' : 'Active')),

@@ -37,6 +37,7 @@ export const AUDIT_ACTIONS: Readonly<Record<string, string>> = {
   user_password: 'Password reset',
   data_import: 'Data import',
   report_pdf: 'PDF report',
+  sso_wordpress: 'Sign-in with WordPress',
 };
 
 export function adminAuditRoutes(app: Hono<AppEnv>, deps: { readonly store: Store }): void {

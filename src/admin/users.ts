@@ -73,6 +73,7 @@ export function adminUserRoutes(app: Hono<AppEnv>, deps: AdminUserDeps): void {
     role: user.role,
     disabled: user.disabled,
     source: user.source,
+    wpUserId: user.wpUserId,
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
     lastLoginAt: user.lastLoginAt,

@@ -8,10 +8,11 @@ import { dataDirProblem } from './data-dir.ts';
 import { parseDuration } from './duration.ts';
 import { HINTS, placeholderProblem } from './hints.ts';
 import { parseRate, type RateWindow } from './rate.ts';
-import { WEAK, weakSecret } from './secret.ts';
+import { MIN_SECRET_BYTES, WEAK, weakSecret } from './secret.ts';
 import { normaliseBasePath } from './base-path.ts';
 import { readPublicUrl, type PublicUrl } from './public-url.ts';
-import { readInteger, readTrustProxy, readUrl } from './values.ts';
+import { readInteger, readTrustProxy } from './values.ts';
+import { readWordPress } from './wordpress.ts';
 
 export type { RateWindow } from './rate.ts';
 export { parseDuration } from './duration.ts';
@@ -49,6 +50,8 @@ export interface Config {
   readonly rateLimitFail: 'open' | 'closed';
   readonly wpSsoSecret: string | null;
   readonly wpUrl: string | null;
+  /** WordPress roles whose holders are the dashboard's admins when they sign in through WordPress; everyone else is a member. */
+  readonly wpAdminRoles: readonly string[];
   readonly botPow: 'off' | 'adaptive' | 'always';
   readonly adminUsername: string | null;
   readonly adminPassword: string | null;
@@ -85,7 +88,6 @@ export interface ParseContext {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const MIN_SECRET_BYTES = 32;
 
 export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
   const problems: ConfigProblem[] = [];
@@ -162,15 +164,7 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
   const rateLimitFail =
     failMode === 'open' || failMode === 'closed' ? failMode : fail('RATE_LIMIT_FAIL', 'must be open or closed');
 
-  const wpSsoSecret = get('WP_SSO_SECRET') ?? null;
-  if (wpSsoSecret !== null && Buffer.byteLength(wpSsoSecret) < MIN_SECRET_BYTES) {
-    fail('WP_SSO_SECRET', `must be at least ${MIN_SECRET_BYTES} bytes long (e.g. the output of: openssl rand -hex 32)`);
-  } else if (wpSsoSecret !== null && production && weakSecret(wpSsoSecret)) {
-    fail('WP_SSO_SECRET', WEAK);
-  }
-  const wpUrl = readUrl(get('WP_URL'));
-  if (wpUrl === undefined) fail('WP_URL', 'must be an http:// or https:// URL such as https://example.org');
-  if (wpSsoSecret !== null && wpUrl === null) fail('WP_URL', 'is required when WP_SSO_SECRET is set (it is the SSO tokens\' issuer)');
+  const { wpSsoSecret, wpUrl, wpAdminRoles } = readWordPress(get, production, fail);
 
   const heavyJobs = readInteger(get('HEAVY_JOBS') ?? '1', 1, 16) ?? fail('HEAVY_JOBS', 'must be a whole number from 1 to 16 (PDF reports and imports at once, over all processes)');
 
@@ -236,7 +230,8 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
     rateLimitStorage: rateLimitStorage!,
     rateLimitFail: rateLimitFail!,
     wpSsoSecret,
-    wpUrl: wpUrl ?? null,
+    wpUrl,
+    wpAdminRoles,
     botPow: botPow!,
     adminUsername,
     adminPassword,

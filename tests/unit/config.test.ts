@@ -193,6 +193,14 @@ describe('parseConfig', () => {
     const sso = parseConfig({ WP_SSO_SECRET: SECRET, WP_URL: 'https://example.org/' }, ctx);
     assert.ok(sso.ok);
     assert.equal(sso.config.wpUrl, 'https://example.org');
+    assert.deepEqual(sso.config.wpAdminRoles, ['administrator']);
+  });
+
+  test('WP_SSO_ADMIN_ROLES: WordPress role names separated by commas', () => {
+    const roles = parseConfig({ WP_SSO_ADMIN_ROLES: ' editor, shop_manager ,' }, ctx);
+    assert.ok(roles.ok);
+    assert.deepEqual(roles.config.wpAdminRoles, ['editor', 'shop_manager']);
+    for (const bad of ['Editor', 'editor;admin', ',', 'a b']) assert.deepEqual(problems(parseConfig({ WP_SSO_ADMIN_ROLES: bad }, ctx)), ['WP_SSO_ADMIN_ROLES'], bad);
   });
 
   test('TRUST_PROXY defaults to passenger only when started by Passenger (standalone, X-Forwarded-For is the client\'s own)', () => {
