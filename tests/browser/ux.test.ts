@@ -255,7 +255,7 @@ test('a session ended elsewhere: the sign-in page says so, and signing in brings
   if (browser === undefined) return;
   const { base } = await sharedApp();
   const { page } = await openSignedIn(browser, base, '/admin#audit');
-  await page.getByLabel('Action').locator('option', { hasText: 'Sign-in' }).waitFor({ state: 'attached' });
+  await page.getByLabel('Action').locator('option', { hasText: /^Sign-in$/ }).waitFor({ state: 'attached' });
   await page.getByLabel('Action').selectOption({ label: 'Sign-in' });
   await page.getByRole('button', { name: 'Show' }).click();
   await page.waitForURL(`${base}/admin?action=login#audit`);
