@@ -3,6 +3,7 @@
 // content-hashed names in dist/public.
 // Usage: node build.mjs [--package]   (--package also writes release/*.zip)
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -23,12 +24,13 @@ export async function buildAll({ quiet = false } = {}) {
   await mkdir(path.join(dist, 'public'), { recursive: true });
 
   const server = await build({
-    // report.cjs (pdf-lib, fontkit) is required on the first PDF only, to keep start-up light.
-    // import-worker.cjs is the CSV import's child process (src/figures/import-process.ts).
+    // report-worker.cjs (pdf-lib, fontkit) is the PDF's child process (src/reports/report-process.ts),
+    // import-worker.cjs the CSV import's (src/figures/import-process.ts): the app's own bundle
+    // carries neither library, and their memory leaves with the child.
     entryPoints: {
       server: path.join(root, 'src/server.ts'),
       cli: path.join(root, 'src/cli.ts'),
-      report: path.join(root, 'src/reports/report.ts'),
+      'report-worker': path.join(root, 'src/reports/report-worker.ts'),
       'import-worker': path.join(root, 'src/figures/import-worker.ts'),
     },
     ...SERVER_BUNDLE,
@@ -74,6 +76,14 @@ export async function buildAll({ quiet = false } = {}) {
     if (!output.entryPoint) continue;
     const ext = path.extname(file);
     manifest[`${path.basename(output.entryPoint, path.extname(output.entryPoint))}${ext}`] = path.basename(file);
+  }
+  // Static files beside the scripts (the favicon): copied under a content-hashed name, like the bundles.
+  for (const name of (await readdir(path.join(root, 'public'))).filter((n) => /\.(svg|ico|png)$/.test(n))) {
+    const body = await readFile(path.join(root, 'public', name));
+    const ext = path.extname(name);
+    const file = `${path.basename(name, ext)}-${createHash('sha256').update(body).digest('hex').slice(0, 8).toUpperCase()}${ext}`;
+    await writeFile(path.join(dist, 'public', file), body);
+    manifest[name] = file;
   }
   await writeFile(path.join(dist, 'public', 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   if (!quiet) console.log(`built dist/ in ${Math.round(performance.now() - started)} ms`);

@@ -1,7 +1,7 @@
 // The admin page: users, imports and the audit log. The three sections are tabs when JavaScript
 // runs (links to #users, #imports, #audit, so each has its own address and back works); without
 // it they simply stack. Everything changes through the admin API (lib/api.ts adds the CSRF header).
-import { loadAudit, wireAudit } from './lib/admin-audit.ts';
+import { loadAudit, loadAuditOptions, wireAudit } from './lib/admin-audit.ts';
 import { loadImports, wireImport } from './lib/admin-imports.ts';
 import { loadUsers, wireCreateUser } from './lib/admin-users.ts';
 import { wireSession } from './lib/session.ts';
@@ -40,4 +40,4 @@ window.addEventListener('hashchange', () => showTab(true));
 wireCreateUser();
 wireImport(() => void Promise.all([loadImports(), loadAudit()]));
 wireAudit();
-void Promise.all([loadUsers(), loadImports(), loadAudit()]);
+void Promise.all([loadUsers(), loadImports(), loadAuditOptions().then(() => loadAudit())]);

@@ -10,6 +10,10 @@ import { wireViewControls } from './lib/view-controls.ts';
 import { wireMetricFormat } from './lib/metric-format.ts';
 import { byId, fill, h, say } from './lib/dom.ts';
 import { downloadCsv, downloadMessage, downloadReport } from './lib/download.ts';
+import { FILTER_FIELDS, clearFieldProblems, showFieldProblem } from './lib/filter-problems.ts';
+import { whileBusy } from './lib/focus.ts';
+import { applyOnCommit } from './lib/select-commit.ts';
+import { clearStale, markStale } from './lib/stale.ts';
 import { addDays, formatCount, formatRange, todayIso } from './lib/format.ts';
 import { PAGE_SIZE, firstDirection, renderRecords } from './lib/records.ts';
 import { wireSession } from './lib/session.ts';
@@ -62,7 +66,6 @@ function setBusy(busy: boolean, message?: string): void {
 
 function clearError(): void {
   errorBox.hidden = true;
-  for (const control of form.querySelectorAll('[aria-invalid]')) control.removeAttribute('aria-invalid');
 }
 
 function showError(message: string, canRetry: boolean): void {
@@ -88,6 +91,7 @@ function syncForm(figures: FiguresView): void {
 
 function show(figures: FiguresView, table: TablePage): void {
   clearError();
+  clearStale();
   syncForm(figures);
   const empty = figures.summary.count === 0;
   byId('empty').hidden = !empty;
@@ -97,7 +101,7 @@ function show(figures: FiguresView, table: TablePage): void {
   download.disabled = empty;
   byId<HTMLButtonElement>('download-csv').disabled = empty;
   const { filters, summary } = figures;
-  const where = `${formatRange(filters.from, filters.to)}, ${filters.category ?? 'all categories'}`;
+  const where = describe(figures);
   if (empty) {
     say(status, `No figures for ${where}.`);
     return;
@@ -110,6 +114,18 @@ function show(figures: FiguresView, table: TablePage): void {
   controls.sync(figures, state);
   metricFormat?.sync(figures.format);
   say(status, `Showing ${formatCount(summary.count)} records of ${filters.metric} for ${where}.`);
+}
+
+function describe(figures: FiguresView): string {
+  const { filters } = figures;
+  return `${formatRange(filters.from, filters.to)}, ${filters.category ?? 'all categories'}`;
+}
+
+/** A page past the last one was asked for (an old link): the server answered the last; say so in the URL. */
+function clampPage(asked: ViewState, table: TablePage): void {
+  if (asked !== state || table.page === (asked.page ?? 1)) return;
+  state = { ...asked, page: table.page > 1 ? table.page : undefined };
+  history.replaceState(null, '', `${location.pathname}${stateQuery(state)}`);
 }
 
 async function load(next: ViewState): Promise<void> {
@@ -125,12 +141,21 @@ async function load(next: ViewState): Promise<void> {
     view = figures;
     viewState = next;
     sorted = { sort: table.sort, dir: table.dir };
+    clampPage(next, table);
     show(figures, table);
   } catch (error) {
     if (mine !== ticket) return;
     const failure = error instanceof ApiFailure ? error.detail : undefined;
-    if (failure?.status === 400 && failure.field !== undefined && form.elements.namedItem(failure.field) !== null) {
-      input(failure.field).setAttribute('aria-invalid', 'true');
+    const field = failure?.field;
+    if (failure?.status === 400 && field !== undefined && FILTER_FIELDS.includes(field) && next[field as keyof ViewState] !== undefined) {
+      // Explained beside its field; the rest of the page goes on without that filter.
+      showFieldProblem(form, field, failure.message);
+      say(status, 'One filter could not be used; see the message beside it.');
+      void load({ ...next, [field]: undefined });
+      return;
+    }
+    if (failure?.status === 400 && field !== undefined && form.elements.namedItem(field) !== null) {
+      input(field).setAttribute('aria-invalid', 'true');
       showError(failure.message, false);
     } else if (failure?.status === 401) {
       showError('Your session has ended. Taking you to sign in\u2026', false);
@@ -139,6 +164,7 @@ async function load(next: ViewState): Promise<void> {
     }
     // Nothing drawn yet: hide the skeletons rather than leave them "loading" forever.
     if (view === undefined) figuresBox.hidden = true;
+    else if (failure?.status !== 401) markStale(describe(view));
     say(status, 'The figures could not be loaded.');
   } finally {
     if (mine === ticket) setBusy(false);
@@ -147,6 +173,7 @@ async function load(next: ViewState): Promise<void> {
 
 /** Moves to a new view: a history entry, then the data. */
 function go(next: ViewState): void {
+  clearFieldProblems(form);
   state = next;
   const url = `${location.pathname}${stateQuery(next)}`;
   if (url !== `${location.pathname}${location.search}`) history.pushState(null, '', url);
@@ -165,7 +192,15 @@ form.addEventListener('submit', (event) => {
   clearTimeout(typing);
   go(fromForm());
 });
-for (const name of ['category', 'metric']) input(name).addEventListener('change', () => go(fromForm()));
+for (const name of ['category', 'metric']) {
+  applyOnCommit(input(name) as HTMLSelectElement, () => {
+    if (!sameFilters(fromForm(), state)) go(fromForm());
+  });
+}
+byId('reset-filters').addEventListener('click', (event) => {
+  event.preventDefault();
+  go({});
+});
 for (const name of ['from', 'to']) {
   input(name).addEventListener('change', (event) => {
     clearTimeout(typing);
@@ -201,27 +236,31 @@ byId('next').addEventListener('click', () => go({ ...state, page: (state.page ??
 retry.addEventListener('click', () => void load(state));
 
 window.addEventListener('popstate', () => {
+  clearFieldProblems(form);
   state = readState(location.search);
   input('from').value = state.from ?? '';
   input('to').value = state.to ?? '';
   void load(state);
 });
 
-download.addEventListener('click', async () => {
-  if (view === undefined) return;
-  download.disabled = true;
-  download.textContent = 'Preparing report\u2026';
-  say(status, 'Preparing report\u2026');
-  try {
-    const name = await downloadReport(view.filters, { ...sorted, ...(viewState?.interval === undefined ? {} : { interval: viewState.interval }), lines: state.lines ?? defaultLines(view) });
-    say(status, `Report downloaded: ${name}.`);
-  } catch (error) {
-    showError(downloadMessage(error), false);
-    say(status, 'The report could not be downloaded.');
-  } finally {
-    download.disabled = false;
-    download.textContent = 'Download PDF';
-  }
+download.addEventListener('click', () => {
+  const shown = view;
+  if (shown === undefined) return;
+  const filters = shown.filters;
+  // Busy but still focusable: disabling it would drop the focus to the top of the page.
+  void whileBusy(download, async () => {
+    download.textContent = 'Preparing report\u2026';
+    say(status, 'Preparing report\u2026');
+    try {
+      const name = await downloadReport(filters, { ...sorted, ...(viewState?.interval === undefined ? {} : { interval: viewState.interval }), lines: state.lines ?? defaultLines(shown) });
+      say(status, `Report downloaded: ${name}.`);
+    } catch (error) {
+      showError(downloadMessage(error), false);
+      say(status, 'The report could not be downloaded.');
+    } finally {
+      download.textContent = 'Download PDF';
+    }
+  });
 });
 
 // Charts are drawn at their shown size (legible labels); redraw when that changes a lot.

@@ -38,6 +38,9 @@ import { createInProcessImporter, type CsvImporter } from './figures/importer.ts
 import type { ReportInput } from './reports/report.ts';
 import { reportRoutes } from './dashboard/report.ts';
 import { staticRoutes } from './http/static.ts';
+import { createSso } from './wordpress/sso.ts';
+import { wordpressRoutes, wordpressStartUrl } from './wordpress/routes.ts';
+import type { WordPressClaims } from './wordpress/token.ts';
 
 export type AppConfig = Pick<Config, 'basePath' | 'production'>;
 
@@ -57,6 +60,17 @@ export interface AppDeps {
   readonly rateLimit?: RateLimitDeps;
   /** The figures, their API, PDF reports and the admin API (needs `auth`). */
   readonly dashboard?: DashboardDeps;
+  /** WordPress single sign-on (needs `auth`); off, and POST /auth/wordpress a 404, without it. */
+  readonly wordpress?: WordPressDeps;
+}
+
+export interface WordPressDeps {
+  /** WP_URL: the tokens' issuer, the only origin whose form posts are accepted, where sign-in starts. */
+  readonly url: string;
+  /** Checks a token from the plugin (wordpress/token.ts). */
+  readonly verify: (token: string) => Promise<WordPressClaims>;
+  /** WP_SSO_ADMIN_ROLES. */
+  readonly adminRoles: readonly string[];
 }
 
 export interface DashboardDeps {
@@ -137,7 +151,24 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       basePath,
       ...(deps.rateLimit === undefined ? {} : { limits: { limiter: deps.rateLimit.limiter, login: deps.rateLimit.loginRule } }),
     });
-    authPages(app, { ...deps.auth, assets: deps.assets, basePath });
+    const sso = deps.wordpress;
+    if (sso !== undefined) {
+      wordpressRoutes(app, {
+        sso: createSso({ store: deps.auth.store, auth: deps.auth.service, verify: sso.verify, adminRoles: sso.adminRoles }),
+        cookies: deps.auth.cookies,
+        sessionMaxAge: deps.auth.tokens.refreshTtl,
+        clientAddress: deps.auth.clientAddress,
+        basePath,
+        wordpressUrl: sso.url,
+        ...(deps.rateLimit === undefined ? {} : { limits: { limiter: deps.rateLimit.limiter, login: deps.rateLimit.loginRule } }),
+      });
+    }
+    authPages(app, {
+      ...deps.auth,
+      assets: deps.assets,
+      basePath,
+      ...(sso === undefined ? {} : { wordpressStart: (next: string) => wordpressStartUrl(sso.url, next) }),
+    });
     const pages = { ...deps.auth, assets: deps.assets, basePath, organisation: deps.dashboard?.organisation ?? 'Members\u2019 dashboard' };
     dashboardPages(app, pages);
     adminPages(app, pages);

@@ -26,16 +26,18 @@ import { createDeviceCookies } from './auth/device.ts';
 import { originPolicy } from './auth/csrf.ts';
 import { openStore } from './store/open.ts';
 import { createSqlJsLoader } from './db/sqljs.ts';
-import { createFontLoader, FONT_FILES } from './reports/font.ts';
+import { FONT_FILES } from './reports/font.ts';
+import { createProcessRenderer } from './reports/report-process.ts';
+import { heavySlots } from './server/heavy-slots.ts';
 import { openFigures } from './figures/open.ts';
 import { createProcessImporter } from './figures/import-process.ts';
 import { seedIfEmpty } from './figures/seed.ts';
-import type { ReportInput } from './reports/report.ts';
 import { createFileStore } from './ratelimit/file-store.ts';
 import { createLimiter } from './ratelimit/limiter.ts';
 import { createMemoryStore } from './ratelimit/memory-store.ts';
 import { createLogger, type Logger } from './log/index.ts';
 import { registerInstance } from './instances/index.ts';
+import { createTokenVerifier } from './wordpress/token.ts';
 
 declare const PhusionPassenger: { on(event: 'exit', listener: () => void): void } | undefined;
 
@@ -100,6 +102,7 @@ export function start(options: StartOptions): Running | undefined {
       ? new Promise<void>((resolve) => setImmediate(resolve)).then(() => bootstrapAdmin(store, config, logger))
       : undefined;
   const clientAddress = createClientAddress(config.trustProxy);
+  const heavy = heavySlots(config, logger);
   const limiter = createLimiter({
     store:
       config.rateLimitStorage.kind === 'memory'
@@ -135,13 +138,16 @@ export function start(options: StartOptions): Running | undefined {
       importRule: { name: 'import', windows: config.rateLimitImport },
       clientAddress,
     },
+    ...(config.wpSsoSecret === null || config.wpUrl === null
+      ? {}
+      : { wordpress: { url: config.wpUrl, verify: createTokenVerifier({ secret: config.wpSsoSecret, issuer: config.wpUrl, now }), adminRoles: config.wpAdminRoles } }),
     dashboard: {
       figures,
       organisation: config.orgName,
-      renderReport: createReportRenderer(),
+      renderReport: createProcessRenderer({ script: path.join(__dirname, 'report-worker.cjs'), fontDir: path.join(__dirname, 'fonts'), slots: heavy }),
       today: () => new Date().toISOString().slice(0, 10),
       clock: () => new Date(),
-      importCsv: createProcessImporter({ script: path.join(__dirname, 'import-worker.cjs'), dataDir: config.dataDir }),
+      importCsv: createProcessImporter({ script: path.join(__dirname, 'import-worker.cjs'), dataDir: config.dataDir, slots: heavy }),
     },
   });
 
@@ -206,20 +212,6 @@ function gracefulShutdown(server: Server, logger: Logger, underPassenger: boolea
   return close;
 }
 
-/**
- * pdf-lib and fontkit live in their own bundle (dist/report.cjs), loaded with the font on the
- * first report: parsing them at start-up would cost every process its cold start.
- */
-function createReportRenderer(): (input: ReportInput) => Promise<Uint8Array> {
-  const fonts = createFontLoader(path.join(__dirname, 'fonts'));
-  let pdf: typeof import('./reports/report.ts') | undefined;
-  return async (input) => {
-    // A path only known at run time: esbuild leaves this require alone.
-    pdf ??= require(path.join(__dirname, 'report.cjs')) as typeof import('./reports/report.ts');
-    return pdf.renderReport(input, await fonts());
-  };
-}
-
 function healthChecks(config: Config, assets: AssetStore): HealthCheck[] {
   return [
     dataDirCheck(config.dataDir),
@@ -228,9 +220,9 @@ function healthChecks(config: Config, assets: AssetStore): HealthCheck[] {
       async check() {
         try {
           await access(path.join(__dirname, 'fonts', FONT_FILES.regular), constants.R_OK);
-          await access(path.join(__dirname, 'report.cjs'), constants.R_OK);
+          await access(path.join(__dirname, 'report-worker.cjs'), constants.R_OK);
         } catch {
-          throw new Error('the PDF report files (dist/report.cjs, dist/fonts) are missing: run npm run build');
+          throw new Error('the PDF report files (dist/report-worker.cjs, dist/fonts) are missing: run npm run build');
         }
       },
     },

@@ -16,7 +16,22 @@ interface Entry {
   readonly times?: number;
 }
 
-let filters = new URLSearchParams();
+const FILTERS = ['action', 'actor', 'outcome'] as const;
+
+/** The filters live in the page's URL (`?action=login#audit`): a reload or a trip through sign-in keeps them. */
+let filters = fromUrl();
+/** Action names in words (from /api/admin/audit/options); an unknown name is shown as it is. */
+const labels = new Map<string, string>();
+
+function fromUrl(): URLSearchParams {
+  const query = new URLSearchParams(location.search);
+  const kept = new URLSearchParams();
+  for (const name of FILTERS) {
+    const value = query.get(name)?.trim();
+    if (value) kept.set(name, value);
+  }
+  return kept;
+}
 let next: number | null = null;
 let ticket = 0;
 
@@ -26,7 +41,7 @@ function entryRow(entry: Entry): HTMLTableRowElement {
     { 'data-id': entry.id },
     h('td', { class: 'when' }, formatMoment(entry.at)),
     h('td', {}, entry.actor ?? '\u2013'),
-    h('td', {}, h('code', {}, entry.action)),
+    h('td', {}, labels.get(entry.action) ?? entry.action),
     h('td', {}, entry.target ?? ''),
     h('td', {}, entry.ip ?? ''),
     h('td', {}, h('span', { class: `badge ${entry.outcome}` }, entry.outcome)),
@@ -61,12 +76,40 @@ export async function loadAudit(older = false): Promise<void> {
   }
 }
 
+/** Fills a filter's list, keeping the choice made (even one the list does not know). */
+function choices(select: HTMLSelectElement, allLabel: string, items: ReadonlyArray<{ value: string; label: string }>): void {
+  const current = filters.get(select.name) ?? '';
+  const known = items.some((item) => item.value === current);
+  fill(
+    select,
+    h('option', { value: '' }, allLabel),
+    ...items.map((item) => h('option', { value: item.value }, item.label)),
+    current !== '' && !known ? h('option', { value: current }, current) : null,
+  );
+  select.value = current;
+}
+
+/** The known actions (in words) and accounts, for the filters; the log waits for the words. */
+export async function loadAuditOptions(): Promise<void> {
+  try {
+    const options = await getJson<{ actions: Array<{ value: string; label: string }>; actors: string[] }>('/api/admin/audit/options');
+    for (const action of options.actions) labels.set(action.value, action.label);
+    choices(byId<HTMLSelectElement>('audit-action'), 'Any action', options.actions);
+    choices(byId<HTMLSelectElement>('audit-actor'), 'Anyone', options.actors.map((name) => ({ value: name, label: name })));
+  } catch {
+    // The filters keep their plain choices; the log still loads.
+  }
+}
+
 export function wireAudit(): void {
   const form = byId<HTMLFormElement>('audit-filters');
+  byId<HTMLSelectElement>('audit-outcome').value = filters.get('outcome') ?? '';
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     filters = new URLSearchParams();
     for (const [name, value] of new FormData(form)) if (typeof value === 'string' && value.trim() !== '') filters.set(name, value.trim());
+    const query = filters.toString();
+    history.replaceState(null, '', `${location.pathname}${query === '' ? '' : `?${query}`}${location.hash}`);
     void loadAudit();
   });
   byId('audit-older').addEventListener('click', () => void loadAudit(true));

@@ -2,6 +2,7 @@
 import { ApiFailure, getJson, sendJson } from './api.ts';
 import { byId, fill, h, say } from './dom.ts';
 import { formatMoment } from './format.ts';
+import { confirmAction, type Confirmation } from './confirm.ts';
 import { withStepUp } from './step-up.ts';
 
 interface User {
@@ -11,7 +12,9 @@ interface User {
   readonly email: string | null;
   readonly role: 'admin' | 'member';
   readonly disabled: boolean;
+  /** `wordpress`: made and kept up to date by single sign-on (no dashboard password). */
   readonly source: string;
+  readonly wpUserId: number | null;
   readonly lastLoginAt: number | null;
 }
 
@@ -31,14 +34,22 @@ function change(path: string, method: 'POST' | 'PATCH', body?: unknown, opener?:
   return withStepUp(() => sendJson(path, method, body), opener);
 }
 
-/** A button whose accessible name says whom it acts on ("Disable alice"). */
-function action(label: string, user: User, run: (button: HTMLButtonElement) => Promise<string>): HTMLButtonElement {
+/**
+ * A button whose accessible name says whom it acts on ("Disable alice"); with `ask`, the admin
+ * confirms first (a dialog), and nothing is sent on Cancel.
+ */
+function action(label: string, user: User, run: (button: HTMLButtonElement) => Promise<string>, ask?: Confirmation): HTMLButtonElement {
   const button = h('button', { type: 'button', class: 'secondary small' }, label, h('span', { class: 'vh' }, ` ${user.username}`));
   // aria-disabled rather than disabled while it runs: a disabled button drops the focus, which
   // must come back to it when the password dialog closes.
   button.addEventListener('click', async () => {
     if (button.getAttribute('aria-disabled') === 'true') return;
     button.setAttribute('aria-disabled', 'true');
+    if (ask !== undefined && !(await confirmAction(ask, button))) {
+      button.removeAttribute('aria-disabled');
+      say(status(), 'Nothing was changed.');
+      return;
+    }
     say(errorBox(), '');
     try {
       say(status(), await run(button));
@@ -96,26 +107,64 @@ function userRow(user: User): HTMLTableRowElement {
     extra.querySelector('input')!.focus();
   });
   const toRole = user.role === 'admin' ? 'member' : 'admin';
+  const roleWords = toRole === 'admin' ? 'an administrator' : 'a member';
+  // Your own row offers nothing that would lock you out (the server refuses it too): no demotion, no disabling.
   const actions = h(
     'div',
     { class: 'actions' },
-    action(user.role === 'admin' ? 'Make member' : 'Make admin', user, async (button) => {
-      await change(`/api/admin/users/${user.id}`, 'PATCH', { role: toRole }, button);
-      return `${user.username} is now ${toRole === 'admin' ? 'an administrator' : 'a member'}.`;
-    }),
-    action(user.disabled ? 'Enable' : 'Disable', user, async (button) => {
-      await change(`/api/admin/users/${user.id}`, 'PATCH', { disabled: !user.disabled }, button);
-      return `${user.username} is ${user.disabled ? 'enabled' : 'disabled'}.`;
-    }),
-    reset,
-    action('Sign out everywhere', user, async (button) => {
-      await change(`/api/admin/users/${user.id}/logout-all`, 'POST', undefined, button);
-      return `Every session of ${user.username} has ended.`;
-    }),
+    you
+      ? null
+      : action(
+          user.role === 'admin' ? 'Make member' : 'Make admin',
+          user,
+          async (button) => {
+            await change(`/api/admin/users/${user.id}`, 'PATCH', { role: toRole }, button);
+            return `${user.username} is now ${roleWords}.`;
+          },
+          {
+            title: `Make ${user.username} ${roleWords}?`,
+            text: toRole === 'admin' ? `${user.displayName} will be able to manage users, import data and read the audit log.` : `${user.displayName} will no longer be able to manage users, import data or read the audit log.`,
+            action: toRole === 'admin' ? `Make ${user.username} admin` : `Make ${user.username} member`,
+          },
+        ),
+    you
+      ? null
+      : action(
+          user.disabled ? 'Enable' : 'Disable',
+          user,
+          async (button) => {
+            await change(`/api/admin/users/${user.id}`, 'PATCH', { disabled: !user.disabled }, button);
+            return `${user.username} is ${user.disabled ? 'enabled' : 'disabled'}.`;
+          },
+          user.disabled
+            ? undefined
+            : { title: `Disable ${user.username}?`, text: `${user.displayName} will be signed out at once and cannot sign in until enabled again.`, action: `Disable ${user.username}` },
+        ),
+    // WordPress keeps these people's passwords: a dashboard password would be a second way in.
+    user.source === 'wordpress' ? null : reset,
+    action(
+      'Sign out everywhere',
+      user,
+      async (button) => {
+        await change(`/api/admin/users/${user.id}/logout-all`, 'POST', undefined, button);
+        return `Every session of ${user.username} has ended.`;
+      },
+      {
+        title: you ? 'Sign yourself out everywhere?' : `Sign ${user.username} out everywhere?`,
+        text: you ? 'Every session of yours ends, this one included.' : `Every session of ${user.displayName} ends on every device; they can sign in again.`,
+        action: you ? 'Sign me out everywhere' : `Sign ${user.username} out`,
+      },
+    ),
   );
   fill(
     row,
-    h('td', {}, user.username, you ? h('span', { class: 'tag' }, 'you') : null),
+    h(
+      'td',
+      {},
+      user.username,
+      you ? h('span', { class: 'tag' }, 'you') : null,
+      user.source === 'wordpress' ? h('span', { class: 'tag', title: `Signs in through WordPress (WordPress user ${user.wpUserId ?? '?'})` }, 'WordPress') : null,
+    ),
     h('td', {}, user.displayName, user.email ? h('span', { class: 'sub' }, user.email) : null),
     h('td', {}, user.role === 'admin' ? 'Administrator' : 'Member'),
     h('td', {}, h('span', { class: user.disabled ? 'badge off' : 'badge on' }, user.disabled ? 'Disabled' : 'Active')),
@@ -136,15 +185,51 @@ export async function loadUsers(): Promise<void> {
   }
 }
 
+const CREATE_FIELDS = ['username', 'displayName', 'email', 'role', 'password'] as const;
+
+/** Each message beside its field (`new-<field>-error`), all at once; the focus goes to the first. */
+function showFieldProblems(form: HTMLFormElement, problems: Readonly<Record<string, string>>): boolean {
+  let first: HTMLElement | undefined;
+  for (const name of CREATE_FIELDS) {
+    const control = form.elements.namedItem(name);
+    const slot = document.getElementById(`new-${name}-error`);
+    const message = problems[name];
+    if (!(control instanceof HTMLElement) || slot === null) continue;
+    slot.textContent = message ?? '';
+    slot.hidden = message === undefined;
+    if (message === undefined) {
+      control.removeAttribute('aria-invalid');
+      control.removeAttribute('aria-describedby');
+    } else {
+      control.setAttribute('aria-invalid', 'true');
+      control.setAttribute('aria-describedby', slot.id);
+      first ??= control;
+    }
+  }
+  first?.focus();
+  return first !== undefined;
+}
+
+/** What the browser can tell before asking the server: every empty or too short field at once. */
+function localProblems(value: (name: string) => string, password: string): Record<string, string> {
+  const problems: Record<string, string> = {};
+  if (value('username') === '') problems.username = 'Enter a username.';
+  if (value('displayName') === '') problems.displayName = 'Enter the person\u2019s name.';
+  if (value('email') !== '' && !/^[^\s@]+@[^\s@]+$/.test(value('email'))) problems.email = 'That email address does not look right.';
+  if (password === '') problems.password = 'Enter a password of at least 12 characters.';
+  else if (password.length < 12) problems.password = 'The password must be at least 12 characters long.';
+  return problems;
+}
+
 export function wireCreateUser(): void {
   const form = byId<HTMLFormElement>('create-user');
   const problem = byId('create-error');
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    for (const field of form.querySelectorAll('[aria-invalid]')) field.removeAttribute('aria-invalid');
     say(problem, '');
     const data = new FormData(form);
     const value = (name: string): string => String(data.get(name) ?? '').trim();
+    if (showFieldProblems(form, localProblems(value, String(data.get('password') ?? '')))) return;
     const button = form.querySelector<HTMLButtonElement>('button[type=submit]')!;
     const opener = document.activeElement; // before the button is disabled (which drops the focus)
     button.disabled = true;
@@ -161,12 +246,12 @@ export function wireCreateUser(): void {
       say(status(), `Added ${user.username} (${user.role === 'admin' ? 'administrator' : 'member'}).`);
       await loadUsers();
     } catch (error) {
-      say(problem, message(error));
-      const field = error instanceof ApiFailure && error.detail.field !== undefined ? form.elements.namedItem(error.detail.field) : null;
-      if (field instanceof HTMLElement) {
-        field.setAttribute('aria-invalid', 'true');
-        field.focus();
-      } else problem.focus();
+      const detail = error instanceof ApiFailure ? error.detail : undefined;
+      const byField = detail?.fields ?? (detail?.field === undefined ? {} : { [detail.field]: detail.message });
+      if (!showFieldProblems(form, byField)) {
+        say(problem, message(error));
+        problem.focus();
+      }
     } finally {
       button.disabled = false;
     }

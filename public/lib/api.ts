@@ -9,6 +9,8 @@ export interface ApiError {
   readonly error: string;
   readonly message: string;
   readonly field?: string;
+  /** Every field's problem at once, when the server checked them all (the Add-user form). */
+  readonly fields?: Readonly<Record<string, string>>;
   /** Seconds, from Retry-After on 429 and 503. */
   readonly retryAfter?: number;
 }
@@ -75,12 +77,37 @@ export function refreshSession(): Promise<boolean> {
   return refreshing;
 }
 
-export function goToSignIn(): void {
-  const here = `${location.pathname}${location.search}`;
-  location.assign(`${basePath()}/login?next=${encodeURIComponent(here)}`);
+/**
+ * To the sign-in page, saying why (`ended`: revoked elsewhere; `expired`: could not be renewed),
+ * and back here afterwards: the path, the query (filters) and the #tab.
+ */
+let leaving = false;
+
+export function goToSignIn(reason?: 'ended' | 'expired'): void {
+  // Requests that fail together (figures and table) all land here: one navigation, not one each
+  // (a second would abort the first).
+  if (leaving) return;
+  leaving = true;
+  const here = `${location.pathname}${location.search}${location.hash}`;
+  location.assign(`${basePath()}/login?next=${encodeURIComponent(here)}${reason === undefined ? '' : `&notice=${reason}`}`);
 }
 
+/**
+ * The server showed this page on an expired access token (src/dashboard/layout.ts): renew it
+ * once, before any API call, rather than let each call fail first. Undefined otherwise.
+ */
+let renewal: Promise<void> | undefined =
+  meta('session') === 'renew'
+    ? refreshSession().then((ok) => {
+        if (!ok) goToSignIn('expired');
+      })
+    : undefined;
+
 async function send(path: string, init: RequestInit): Promise<Response> {
+  if (renewal !== undefined) {
+    await renewal;
+    renewal = undefined;
+  }
   const method = (init.method ?? 'GET').toUpperCase();
   const headers = new Headers(init.headers);
   headers.set('Accept', 'application/json');
@@ -108,6 +135,7 @@ async function failure(response: Response): Promise<ApiFailure> {
     error: body.error ?? 'unavailable',
     message: body.message ?? 'The service did not answer as expected. Please try again.',
     ...(body.field === undefined ? {} : { field: body.field }),
+    ...(body.fields === undefined || typeof body.fields !== 'object' ? {} : { fields: body.fields }),
     ...(retryAfter === undefined ? {} : { retryAfter }),
   });
 }
@@ -120,11 +148,13 @@ export async function api(path: string, init: RequestInit = {}): Promise<Respons
     if (code.error === 'token_expired') {
       if (await refreshSession()) response = await send(path, init);
       else {
-        goToSignIn();
+        goToSignIn('expired');
         throw await failure(response);
       }
-    } else if (code.error === 'token_missing' || code.error === 'token_revoked' || code.error === 'token_invalid') {
-      goToSignIn();
+    } else if (code.error === 'token_revoked') {
+      goToSignIn('ended');
+    } else if (code.error === 'token_missing' || code.error === 'token_invalid') {
+      goToSignIn('expired');
     }
   }
   if (!response.ok) throw await failure(response);

@@ -6,13 +6,18 @@
  */
 import type { FiguresView } from '../../src/figures/types.ts';
 import { changeText, upToText } from '../../src/charts/summary-text.ts';
-import { byId, fill, h } from './dom.ts';
+import { byId, fill, h, type Child } from './dom.ts';
 import { formatCount, formatRange, formatValue } from './format.ts';
 
-function setCard(id: string, value: Node | string, note: string): void {
+function setCard(id: string, value: Node | string, note: Child | readonly Child[]): void {
   const card = byId(`card-${id}`);
   fill(card.querySelector('.card-value')!, value);
-  fill(card.querySelector('.card-note')!, note);
+  fill(card.querySelector('.card-note')!, ...(Array.isArray(note) ? note : [note as Child]));
+}
+
+/** "2026-09-09 – 2026-12-07" whose dates never break at their hyphens (Chromium would, in a phone's narrow card). */
+function period(from: string, to: string): Child[] {
+  return formatRange(from, to).split(/(\d{4}-\d{2}-\d{2})/).map((part) => (/^\d{4}-\d{2}-\d{2}$/.test(part) ? h('span', { class: 'nowrap' }, part) : part));
 }
 
 function changeValue(view: FiguresView): { value: Node; note: string } {
@@ -31,7 +36,7 @@ function changeValue(view: FiguresView): { value: Node; note: string } {
 
 export function renderCards(view: FiguresView): void {
   const { summary, filters, format } = view;
-  setCard('total', formatValue(summary.total, format), `${filters.metric}, ${formatRange(filters.from, filters.to)}`);
+  setCard('total', formatValue(summary.total, format), [`${filters.metric}, `, ...period(filters.from, filters.to)]);
   setCard('average', formatValue(summary.average, format), 'per day with figures');
   setCard('count', formatCount(summary.count), filters.category ?? 'All categories');
   const change = changeValue(view);

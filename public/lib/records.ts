@@ -1,6 +1,7 @@
 /** The records table: rows, sortable headers (buttons with aria-sort), and the pager. */
 import type { MetricFormat, SortColumn, SortDirection, TablePage } from '../../src/figures/types.ts';
 import { byId, fill, h } from './dom.ts';
+import { setDisabled } from './focus.ts';
 import { formatCount, formatValue } from './format.ts';
 
 export const PAGE_SIZE = 25;
@@ -37,6 +38,9 @@ export function renderRecords(table: TablePage, format?: MetricFormat): void {
   const first = table.total === 0 ? 0 : (table.page - 1) * table.pageSize + 1;
   const last = Math.min(table.total, table.page * table.pageSize);
   byId('range').textContent = table.total === 0 ? 'No rows' : `Rows ${formatCount(first)}\u2013${formatCount(last)} of ${formatCount(table.total)}`;
-  byId<HTMLButtonElement>('prev').disabled = table.page <= 1;
-  byId<HTMLButtonElement>('next').disabled = last >= table.total;
+  // The pager button just used may become disabled (the last page reached): the focus moves to the other one.
+  const prev = byId<HTMLButtonElement>('prev');
+  const next = byId<HTMLButtonElement>('next');
+  setDisabled(prev, table.page <= 1, next);
+  setDisabled(next, last >= table.total, prev);
 }

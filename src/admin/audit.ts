@@ -21,7 +21,35 @@ function optionalInteger(value: string | undefined, field: string, min: number, 
   return n;
 }
 
+/**
+ * Every action the app writes to the log, with the words an admin reads; the page's filter lists
+ * them, and shows these words in the log instead of the internal names. A name missing here
+ * (a newer feature's) is still filterable and shown as it is.
+ */
+export const AUDIT_ACTIONS: Readonly<Record<string, string>> = {
+  login: 'Sign-in',
+  logout: 'Sign-out',
+  logout_all: 'Signed out everywhere',
+  refresh_reuse: 'Stolen session suspected',
+  step_up: 'Password confirmed',
+  user_create: 'User added',
+  user_update: 'User changed',
+  user_password: 'Password reset',
+  data_import: 'Data import',
+  report_pdf: 'PDF report',
+  sso_wordpress: 'Sign-in with WordPress',
+};
+
 export function adminAuditRoutes(app: Hono<AppEnv>, deps: { readonly store: Store }): void {
+  // What the filters can be: the known actions by name, and the accounts (actors are usernames).
+  app.get('/api/admin/audit/options', async function auditOptions(c) {
+    const users = await deps.store.listUsers();
+    return c.json({
+      actions: Object.entries(AUDIT_ACTIONS).map(([value, label]) => ({ value, label })),
+      actors: users.map((u) => u.username).sort((a, b) => a.localeCompare(b)),
+    });
+  });
+
   app.get('/api/admin/audit', async function auditLog(c) {
     const query = c.req.query();
     const outcome = optionalText(query.outcome, 'outcome');

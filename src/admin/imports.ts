@@ -43,6 +43,30 @@ async function readUpload(c: AppContext): Promise<{ bytes: Uint8Array; filename:
   return { bytes: new Uint8Array(await c.req.arrayBuffer()), filename: cleanFilename(c.req.query('filename')) };
 }
 
+/**
+ * The README promises every import in the audit log, refused ones included: a file of the wrong
+ * type, none at all, one too large, over the import limit, or the import process unavailable.
+ * Recorded after the admin is known; a failure to record it must not hide the refusal itself.
+ */
+export async function auditRefusedImport(deps: Pick<AdminImportDeps, 'store' | 'clientAddress'>, c: AppContext, error: unknown, filename?: string): Promise<void> {
+  const session = c.get('session') as Session | undefined;
+  if (session === undefined) return;
+  const why = error instanceof AppError ? `refused (${error.status}): ${error.message}` : 'failed: internal error';
+  try {
+    await deps.store.audit({
+      action: 'data_import',
+      outcome: 'failure',
+      actorId: session.user.id,
+      actor: session.user.username,
+      ip: deps.clientAddress(c),
+      target: filename ?? cleanFilename(c.req.query('filename')),
+      detail: why.slice(0, 300),
+    });
+  } catch {
+    // The refusal is what the admin must see; the storage trouble shows on its own.
+  }
+}
+
 export function adminImportRoutes(app: Hono<AppEnv>, deps: AdminImportDeps): void {
   app.get('/api/admin/imports', async function importHistory(c) {
     return c.json({ imports: await deps.figures.listImports() });
@@ -50,9 +74,22 @@ export function adminImportRoutes(app: Hono<AppEnv>, deps: AdminImportDeps): voi
 
   app.post('/api/admin/imports', async function importCsv(c) {
     const session = c.get('session') as Session;
-    const { bytes, filename } = await readUpload(c);
+    let upload: { bytes: Uint8Array; filename: string };
+    try {
+      upload = await readUpload(c);
+    } catch (error) {
+      await auditRefusedImport(deps, c, error);
+      throw error;
+    }
+    const { bytes, filename } = upload;
     const actor = { actorId: session.user.id, actor: session.user.username, ip: deps.clientAddress(c), target: filename };
-    const parsed = await deps.importCsv(bytes, { actor: session.user.username, filename });
+    let parsed: Awaited<ReturnType<CsvImporter>>;
+    try {
+      parsed = await deps.importCsv(bytes, { actor: session.user.username, filename });
+    } catch (error) {
+      await auditRefusedImport(deps, c, error, filename);
+      throw error;
+    }
     if (!parsed.ok) {
       await deps.store.audit({ ...actor, action: 'data_import', outcome: 'failure', detail: `${parsed.problemCount} bad lines` });
       const first = parsed.problems[0];

@@ -8,7 +8,7 @@ import type { CsvImporter } from '../figures/importer.ts';
 import type { Limiter } from '../ratelimit/limiter.ts';
 import type { Rule } from '../ratelimit/store.ts';
 import { adminAuditRoutes } from './audit.ts';
-import { adminImportRoutes } from './imports.ts';
+import { adminImportRoutes, auditRefusedImport } from './imports.ts';
 import { adminMetricRoutes } from './metrics.ts';
 import { adminUserRoutes } from './users.ts';
 
@@ -27,7 +27,12 @@ export function adminRoutes(app: Hono<AppEnv>, deps: AdminDeps): void {
   const { limits } = deps;
   if (limits !== undefined) {
     app.post('/api/admin/imports', async function importLimited(c, next) {
-      await limits.limiter.check(c, limits.import, `user:${c.get('session').user.id}`);
+      try {
+        await limits.limiter.check(c, limits.import, `user:${c.get('session').user.id}`);
+      } catch (error) {
+        await auditRefusedImport(deps, c, error);
+        throw error;
+      }
       await next();
     });
   }

@@ -23,6 +23,8 @@ export interface AdminUserDeps {
 const USERNAME = /^[A-Za-z0-9._@-]{1,64}$/;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}$/;
 
+const LABELS: Readonly<Record<string, string>> = { username: 'The username', displayName: 'The name', email: 'The email address' };
+
 function invalid(field: string, message: string): AppError {
   return new AppError('bad_request', { message, details: { field } });
 }
@@ -30,12 +32,12 @@ function invalid(field: string, message: string): AppError {
 function text(body: Record<string, unknown>, field: string, max: number): string | undefined {
   const value = body[field];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.trim().length > max) throw invalid(field, `${field} must be text of at most ${max} characters.`);
+  if (typeof value !== 'string' || value.trim().length > max) throw invalid(field, `${LABELS[field] ?? field} must be text of at most ${max} characters.`);
   return value.trim();
 }
 
 function role(value: unknown): Role {
-  if (value !== 'admin' && value !== 'member') throw invalid('role', 'role must be admin or member.');
+  if (value !== 'admin' && value !== 'member') throw invalid('role', 'The role must be admin or member.');
   return value;
 }
 
@@ -71,6 +73,7 @@ export function adminUserRoutes(app: Hono<AppEnv>, deps: AdminUserDeps): void {
     role: user.role,
     disabled: user.disabled,
     source: user.source,
+    wpUserId: user.wpUserId,
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
     lastLoginAt: user.lastLoginAt,
@@ -83,24 +86,49 @@ export function adminUserRoutes(app: Hono<AppEnv>, deps: AdminUserDeps): void {
 
   app.post('/api/admin/users', async function createUser(c) {
     const body = await readJsonObject(c);
-    const username = text(body, 'username', 64) ?? '';
-    if (!USERNAME.test(username)) throw invalid('username', 'The username may hold 1 to 64 letters, digits and . _ @ -');
-    const password = typeof body.password === 'string' ? body.password : '';
-    const problem = passwordProblem(password);
-    if (problem !== undefined) throw invalid('password', `The password ${problem}.`);
-    const newRole = role(body.role ?? 'member');
-    const displayName = text(body, 'displayName', 100) || username;
-    const address = email(text(body, 'email', 254)) ?? null;
+    // Every field is checked and every problem reported at once (`fields`), each shown beside its
+    // field; `field` names the first, for clients that show one.
+    const fields: Record<string, string> = {};
+    const check = <T>(field: string, read: () => T): T | undefined => {
+      try {
+        return read();
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        fields[field] = error.message;
+        return undefined;
+      }
+    };
+    const username = check('username', () => {
+      const value = text(body, 'username', 64) ?? '';
+      if (value === '') throw invalid('username', 'Enter a username.');
+      if (!USERNAME.test(value)) throw invalid('username', 'The username may hold 1 to 64 letters, digits and . _ @ - (no spaces).');
+      return value;
+    });
+    const displayName = check('displayName', () => text(body, 'displayName', 100));
+    const address = check('email', () => email(text(body, 'email', 254)) ?? null);
+    const newRole = check('role', () => role(body.role ?? 'member'));
+    const password = check('password', () => {
+      const value = typeof body.password === 'string' ? body.password : '';
+      const problem = value === '' ? 'is missing: enter one of at least 12 characters' : passwordProblem(value);
+      if (problem !== undefined) throw invalid('password', `The password ${problem}.`);
+      return value;
+    });
+    const first = Object.keys(fields)[0];
+    if (first !== undefined || username === undefined || password === undefined || newRole === undefined || address === undefined) {
+      const count = Object.keys(fields).length;
+      const message = count === 1 ? fields[first!]! : `${count} fields need attention: ${Object.values(fields).join(' ')}`;
+      throw new AppError('bad_request', { message, details: { field: first, fields } });
+    }
     if (newRole === 'admin') assertStepUp(c);
     try {
       const user = await store.createUser(
-        { username, displayName, email: address, role: newRole, passwordHash: await hashPassword(password) },
+        { username, displayName: displayName || username, email: address, role: newRole, passwordHash: await hashPassword(password) },
         audit(c, 'user_create', username, `role ${newRole}`),
       );
       return c.json({ user: shape(user) }, 201);
     } catch (error) {
       if (error instanceof UserExistsError) {
-        throw new AppError('conflict', { message: 'That username is taken.', details: { field: 'username' } });
+        throw new AppError('conflict', { message: 'That username is taken.', details: { field: 'username', fields: { username: 'That username is taken.' } } });
       }
       throw error;
     }

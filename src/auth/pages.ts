@@ -13,13 +13,23 @@ import { authenticate, type Session, type SessionDeps } from './session.ts';
 export interface PageDeps extends SessionDeps {
   readonly assets: AssetUrls;
   readonly basePath: string;
+  /** While WordPress single sign-on is on: where "Sign in with WordPress" starts, for a `next`. */
+  readonly wordpressStart?: (next: string) => string;
 }
 
 const MESSAGES: Readonly<Record<string, string>> = {
   invalid_credentials: 'The username or password is not right.',
   rate_limited: 'Too many sign-in attempts. Please wait a minute before trying again.',
   signed_out: 'You have signed out.',
-  expired: 'Your session has ended. Please sign in again.',
+  expired: 'Your session expired. Sign in again to go back to where you were.',
+  ended: 'Your session was ended elsewhere: with \u201cSign out everywhere\u201d, on another device, or by an administrator. Sign in again to go back to where you were.',
+  // Single sign-on (src/wordpress/routes.ts): what to do, not why the token failed.
+  wordpress_invalid: 'Signing in with WordPress did not work. Please try again.',
+  wordpress_expired: 'Signing in with WordPress took too long. Please try again.',
+  wordpress_replayed: 'That WordPress sign-in was already used. Please try again.',
+  wordpress_clash:
+    'A dashboard account with your WordPress username already exists and is not linked to your WordPress account. Ask a dashboard admin to sort this out.',
+  wordpress_disabled: 'Your dashboard account is disabled. Ask a dashboard admin if you need access.',
 };
 
 async function currentSession(c: Context, deps: SessionDeps): Promise<Session | undefined> {
@@ -32,7 +42,7 @@ async function currentSession(c: Context, deps: SessionDeps): Promise<Session | 
   }
 }
 
-export function loginPage(options: { basePath: string; next: string; message?: string | undefined; assets: AssetUrls }): string {
+export function loginPage(options: { basePath: string; next: string; message?: string | undefined; assets: AssetUrls; wordpressStart?: string | undefined }): string {
   const base = escapeHtml(options.basePath);
   const message = options.message ?? '';
   const body =
@@ -46,7 +56,11 @@ export function loginPage(options: { basePath: string; next: string; message?: s
     '<label for="password">Password</label>' +
     '<input id="password" name="password" type="password" autocomplete="current-password" required>' +
     '<button type="submit" id="submit">Sign in</button>' +
-    '</form></main>';
+    '</form>' +
+    (options.wordpressStart === undefined
+      ? ''
+      : `<p class="or">or</p><a class="button secondary" id="wordpress-sign-in" href="${escapeHtml(options.wordpressStart)}">Sign in with WordPress</a>`) +
+    '</main>';
   return renderPage({
     title: 'Sign in · Dashboard',
     body,
@@ -64,6 +78,6 @@ export function authPages(app: Hono<AppEnv>, deps: PageDeps): void {
     const next = safeNext(c.req.query('next'), basePath);
     if ((await currentSession(c, deps)) !== undefined) return c.redirect(next, 302);
     const message = MESSAGES[c.req.query('error') ?? c.req.query('notice') ?? ''];
-    return c.html(loginPage({ basePath, next, message, assets: deps.assets }));
+    return c.html(loginPage({ basePath, next, message, assets: deps.assets, wordpressStart: deps.wordpressStart?.(next) }));
   });
 }

@@ -6,6 +6,7 @@
  * the next sign-in (`needsRehash`).
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { oneAtATime } from '../jobs/one-at-a-time.ts';
 
 export interface ScryptParams {
   readonly ln: number;
@@ -19,10 +20,22 @@ const SALT_LENGTH = 16;
 /** 128·r·2^ln bytes per hash, with room for scrypt's small extras. */
 const maxmem = (params: ScryptParams): number => 128 * params.r * 2 ** params.ln * 2;
 
+/**
+ * One hash at a time per process. Node would run four at once on its thread pool, each with its
+ * own 16 MiB: twenty people signing in together over four processes then cost 256 MiB of a 512 MB
+ * account at once (measured: the cgroup test's first run was killed by the limit). In turn, the
+ * fifth sign-in in a process waits about 0.4 s; a shared host gives an account about one core
+ * anyway, so four at once would not finish sooner.
+ */
+const inTurn = oneAtATime();
+
 function derive(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
   const options: ScryptOptions = { N: 2 ** params.ln, r: params.r, p: params.p, maxmem: maxmem(params) };
-  return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key))),
+  return inTurn(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key))),
+      ),
   );
 }
 

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../http/errors.ts';
-import type { AuditEntry, Store, UserWithHash } from '../store/index.ts';
+import type { AuditEntry, NewFamily, Store, UserWithHash } from '../store/index.ts';
 import { lockoutKeys, waitSeconds, type LockoutKeys } from '../bot/lockout.ts';
 import { hashPassword, needsRehash, verifyPassword } from './password.ts';
 import type { SessionUser } from './session.ts';
@@ -34,6 +34,14 @@ export interface IssuedTokens {
   readonly refresh: { readonly token: string; readonly exp: number };
 }
 
+/** One sign-in's ids: its refresh-token family, CSRF value and first refresh token. */
+interface SignInFamily {
+  readonly id: string;
+  readonly csrf: string;
+  readonly refreshJti: string;
+  readonly refreshExp: number;
+}
+
 const newId = (): string => randomBytes(16).toString('base64url');
 
 export function toSessionUser(user: UserWithHash | SessionUser): SessionUser {
@@ -45,7 +53,7 @@ export function createAuthService(deps: AuthServiceDeps) {
   const randomId = deps.randomId ?? newId;
   const grace = deps.graceSeconds ?? 30;
 
-  async function issue(user: UserWithHash, family: { id: string; csrf: string; refreshJti: string; refreshExp: number }): Promise<IssuedTokens> {
+  async function issue(user: UserWithHash, family: SignInFamily): Promise<IssuedTokens> {
     const base = { sub: String(user.id), csrf: family.csrf, sv: user.sessionVersion, fam: family.id };
     const [access, refresh] = await Promise.all([
       tokens.sign({ ...base, type: 'access', jti: randomId() }),
@@ -66,7 +74,22 @@ export function createAuthService(deps: AuthServiceDeps) {
     }
   }
 
+  const newFamily = (): SignInFamily => ({ id: randomId(), csrf: randomId(), refreshJti: randomId(), refreshExp: now() + tokens.refreshTtl });
+
   return {
+    /**
+     * A sign-in vouched for elsewhere (WordPress single sign-on, src/wordpress/): `admit` records
+     * the new sign-in (`family`, the store's `NewFamily` without its user) in the same write as
+     * whatever it checks, and returns the user, or undefined to refuse (and then so does this).
+     * The tokens are those of a password sign-in.
+     */
+    async signInVouched(admit: (family: Omit<NewFamily, 'userId'>) => Promise<UserWithHash | undefined>): Promise<IssuedTokens | undefined> {
+      await deps.startup;
+      const family = newFamily();
+      const user = await admit({ id: family.id, csrf: family.csrf, jti: family.refreshJti, expiresAt: family.refreshExp });
+      return user === undefined ? undefined : issue(user, family);
+    },
+
     /** `device`: the nonce of a valid device cookie for this username (device.ts), if any. */
     async login(input: { username: string; password: string; ip: string; device?: string }): Promise<IssuedTokens> {
       await deps.startup;
@@ -85,7 +108,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         });
         throw new AppError('invalid_credentials');
       }
-      const family = { id: randomId(), csrf: randomId(), refreshJti: randomId(), refreshExp: now() + tokens.refreshTtl };
+      const family = newFamily();
       const rehash = user.passwordHash !== null && needsRehash(user.passwordHash) ? await hashPassword(input.password) : undefined;
       await store.startSession(
         { id: family.id, userId: user.id, csrf: family.csrf, jti: family.refreshJti, expiresAt: family.refreshExp },

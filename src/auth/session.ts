@@ -59,10 +59,17 @@ export function withChallenge(error: unknown): unknown {
   return error;
 }
 
-export async function authenticate(c: Context, deps: SessionDeps): Promise<Session> {
+/**
+ * `allowExpired` (page loads only, never the API): an access token past its life still names its
+ * sign-in, and every revocation check below still applies; the page then renews it through
+ * /api/auth/refresh before its first API call, instead of a trip through the sign-in page. Its
+ * age stays bounded by the refresh token's life, past which no refresh could succeed anyway.
+ */
+export async function authenticate(c: Context, deps: SessionDeps, options: { allowExpired?: boolean } = {}): Promise<Session> {
   const token = readCookie(c, deps.cookies.names.access);
   if (token === undefined) throw new AppError('token_missing');
-  const claims = await deps.tokens.verify(token, 'access');
+  const claims = await deps.tokens.verify(token, 'access', options.allowExpired === true ? { allowExpired: true } : {});
+  if (options.allowExpired === true && deps.tokens.now() - claims.iat > deps.tokens.refreshTtl) throw new AppError('token_expired');
   const state = await deps.store.sessionState(Number(claims.sub), claims.jti, claims.fam, (c.env as Partial<FrameBindings> | undefined)?.receivedAt);
   if (state === undefined || state.user.disabled || state.jtiRevoked || state.familyRevoked || state.user.sessionVersion !== claims.sv) {
     throw new AppError('token_revoked');

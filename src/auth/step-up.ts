@@ -12,7 +12,7 @@
  * process honours it, and it ends with the sign-in). Everything else an admin or member does
  * stays one click: the boundary that fixes this whole class is a separate origin (a subdomain).
  *
- * Seam for WordPress-linked accounts (no dashboard password): when single sign-on lands, they
+ * Seam for WordPress-linked accounts (no dashboard password, src/wordpress/): in a later issue they
  * will confirm by a fresh round trip through WordPress that ends in the same
  * `store.confirmStepUp` for the current sign-in; until then `service.stepUp` answers them with
  * `forbidden` and `method: "wordpress"`.

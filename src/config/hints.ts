@@ -23,6 +23,7 @@ export const HINTS: Readonly<Record<string, string>> = {
   RATE_LIMIT_FAIL: 'open or closed',
   WP_SSO_SECRET: 'the same random value (at least 32 bytes) as DASHBOARD_SSO_SECRET in wp-config.php, or nothing',
   WP_URL: 'the WordPress site\u2019s address, e.g. https://example.org',
+  WP_SSO_ADMIN_ROLES: 'WordPress roles that make a dashboard admin, separated by commas, e.g. administrator (the default)',
   BOT_POW: 'off, adaptive or always',
   ADMIN_USERNAME: 'a user name (letters, digits, . _ @ -) together with ADMIN_PASSWORD, or neither',
   ADMIN_PASSWORD: 'at least 12 characters together with ADMIN_USERNAME, or neither (remove it after the first start)',

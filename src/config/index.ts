@@ -4,14 +4,15 @@
  * development secret) are handed in, so tests need neither a process nor a folder.
  */
 import path from 'node:path';
-import { isIP } from 'node:net';
 import { dataDirProblem } from './data-dir.ts';
 import { parseDuration } from './duration.ts';
 import { HINTS, placeholderProblem } from './hints.ts';
 import { parseRate, type RateWindow } from './rate.ts';
-import { WEAK, weakSecret } from './secret.ts';
+import { MIN_SECRET_BYTES, WEAK, weakSecret } from './secret.ts';
 import { normaliseBasePath } from './base-path.ts';
 import { readPublicUrl, type PublicUrl } from './public-url.ts';
+import { readInteger, readTrustProxy } from './values.ts';
+import { readWordPress } from './wordpress.ts';
 
 export type { RateWindow } from './rate.ts';
 export { parseDuration } from './duration.ts';
@@ -49,11 +50,15 @@ export interface Config {
   readonly rateLimitFail: 'open' | 'closed';
   readonly wpSsoSecret: string | null;
   readonly wpUrl: string | null;
+  /** WordPress roles whose holders are the dashboard's admins when they sign in through WordPress; everyone else is a member. */
+  readonly wpAdminRoles: readonly string[];
   readonly botPow: 'off' | 'adaptive' | 'always';
   readonly adminUsername: string | null;
   readonly adminPassword: string | null;
   /** Shown in the page header and printed on reports. */
   readonly orgName: string;
+  /** How many PDF renders and CSV imports (child processes of 100–300 MB) the account runs at once, over all processes. */
+  readonly heavyJobs: number;
 }
 
 export interface ConfigProblem {
@@ -83,7 +88,6 @@ export interface ParseContext {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const MIN_SECRET_BYTES = 32;
 
 export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
   const problems: ConfigProblem[] = [];
@@ -118,7 +122,7 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
       : (fail('NODE_ENV', 'must be development, production or test'), 'production');
   const production = nodeEnv === 'production';
 
-  const port = readPort(get('PORT') ?? '3000') ?? fail('PORT', 'must be a whole number from 0 to 65535');
+  const port = readInteger(get('PORT') ?? '3000', 0, 65_535) ?? fail('PORT', 'must be a whole number from 0 to 65535');
 
   const basePathSource = get('BASE_PATH') !== undefined ? 'BASE_PATH' : 'PASSENGER_BASE_URI';
   const basePath = normaliseBasePath(get('BASE_PATH') ?? get('PASSENGER_BASE_URI') ?? '/');
@@ -160,15 +164,9 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
   const rateLimitFail =
     failMode === 'open' || failMode === 'closed' ? failMode : fail('RATE_LIMIT_FAIL', 'must be open or closed');
 
-  const wpSsoSecret = get('WP_SSO_SECRET') ?? null;
-  if (wpSsoSecret !== null && Buffer.byteLength(wpSsoSecret) < MIN_SECRET_BYTES) {
-    fail('WP_SSO_SECRET', `must be at least ${MIN_SECRET_BYTES} bytes long (e.g. the output of: openssl rand -hex 32)`);
-  } else if (wpSsoSecret !== null && production && weakSecret(wpSsoSecret)) {
-    fail('WP_SSO_SECRET', WEAK);
-  }
-  const wpUrl = readUrl(get('WP_URL'));
-  if (wpUrl === undefined) fail('WP_URL', 'must be an http:// or https:// URL such as https://example.org');
-  if (wpSsoSecret !== null && wpUrl === null) fail('WP_URL', 'is required when WP_SSO_SECRET is set (it is the SSO tokens\' issuer)');
+  const { wpSsoSecret, wpUrl, wpAdminRoles } = readWordPress(get, production, fail);
+
+  const heavyJobs = readInteger(get('HEAVY_JOBS') ?? '1', 1, 16) ?? fail('HEAVY_JOBS', 'must be a whole number from 1 to 16 (PDF reports and imports at once, over all processes)');
 
   const orgName = (get('ORG_NAME') ?? 'Members\u2019 dashboard').trim();
   if (orgName.length > 120) fail('ORG_NAME', 'must be at most 120 characters long');
@@ -232,11 +230,13 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
     rateLimitStorage: rateLimitStorage!,
     rateLimitFail: rateLimitFail!,
     wpSsoSecret,
-    wpUrl: wpUrl ?? null,
+    wpUrl,
+    wpAdminRoles,
     botPow: botPow!,
     adminUsername,
     adminPassword,
     orgName: orgName === '' ? 'Members\u2019 dashboard' : orgName,
+    heavyJobs: heavyJobs!,
   };
   return { ok: true, config: deepFreeze(config) };
 
@@ -256,32 +256,6 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
     }
     if (text.startsWith('redis://')) return fail('RATE_LIMIT_STORAGE', 'redis:// is not supported yet; use file://PATH or memory://');
     return fail('RATE_LIMIT_STORAGE', 'must be file://PATH or memory://');
-  }
-}
-
-function readPort(text: string): number | undefined {
-  if (!/^\d{1,5}$/.test(text)) return undefined;
-  const port = Number(text);
-  return port <= 65_535 ? port : undefined;
-}
-
-function readTrustProxy(text: string): TrustProxy | undefined {
-  if (text === 'passenger') return { kind: 'passenger' };
-  if (text === 'none') return { kind: 'none' };
-  const addresses = text.split(',').map((a) => a.trim()).filter((a) => a !== '');
-  if (addresses.length === 0 || addresses.some((a) => isIP(a) === 0)) return undefined;
-  return { kind: 'list', addresses };
-}
-
-/** null when unset, undefined when invalid. */
-function readUrl(text: string | undefined): string | null | undefined {
-  if (text === undefined) return null;
-  try {
-    const url = new URL(text);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-    return url.href.replace(/\/+$/, '');
-  } catch {
-    return undefined;
   }
 }
 

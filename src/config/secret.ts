@@ -6,6 +6,9 @@
  * generated keys fell below 80); `openssl rand -hex 32` shows about 250.
  */
 
+/** Every secret (SECRET_KEY, SECRET_KEY_PREVIOUS, WP_SSO_SECRET) is at least this long: 256 bits. */
+export const MIN_SECRET_BYTES = 32;
+
 export const WEAK =
   'is long enough but far from random (one character repeated, a short pattern, or too few distinct characters): make one with: openssl rand -hex 32';
 

@@ -17,21 +17,43 @@ export interface SignedInPageDeps extends SessionDeps {
 
 export type Section = 'dashboard' | 'admin';
 
-/** The session, or undefined when the visitor must sign in; storage trouble is thrown (503). */
-export async function pageSession(c: Context, deps: SessionDeps): Promise<Session | undefined> {
+/** Why a visitor is sent to sign in, said on the sign-in page (auth/pages.ts's notices). */
+export type SignInReason = 'ended' | 'expired' | undefined;
+
+export type PageVisit =
+  | { readonly session: Session; readonly renew: boolean }
+  | { readonly session: undefined; readonly reason: SignInReason };
+
+/**
+ * Who is loading a signed-in page. An access token that merely expired still shows the page
+ * (`renew`): its script renews the session silently before asking for data (public/lib/api.ts),
+ * which saves the trip through /login. Storage trouble is thrown (503), not a reason to sign in.
+ */
+export async function pageVisit(c: Context, deps: SessionDeps): Promise<PageVisit> {
   try {
-    return await authenticate(c, deps);
+    return { session: await authenticate(c, deps), renew: false };
   } catch (error) {
-    if (error instanceof AppError && error.status === 401) return undefined;
-    throw error;
+    if (!(error instanceof AppError) || error.status !== 401) throw error;
+    if (error.code === 'token_expired') {
+      try {
+        return { session: await authenticate(c, deps, { allowExpired: true }), renew: true };
+      } catch (again) {
+        if (!(again instanceof AppError) || again.status !== 401) throw again;
+        return { session: undefined, reason: again.code === 'token_revoked' ? 'ended' : 'expired' };
+      }
+    }
+    return { session: undefined, reason: error.code === 'token_revoked' ? 'ended' : error.code === 'token_missing' ? undefined : 'expired' };
   }
 }
 
-/** Where to send a visitor who is not signed in: sign-in, then back to this very URL (filters included). */
-export function signInRedirect(c: Context, basePath: string, path: string): Response {
+/**
+ * Where to send a visitor who is not signed in: sign-in, saying why, then back to this very URL
+ * (filters included; the browser keeps a #tab through the redirect).
+ */
+export function signInRedirect(c: Context, basePath: string, path: string, reason?: SignInReason): Response {
   const query = new URL(c.req.url).search;
   const next = `${basePath}${path}${query.length > 1 && query.length < 400 ? query : ''}`;
-  return c.redirect(`${basePath}/login?next=${encodeURIComponent(next)}`, 302);
+  return c.redirect(`${basePath}/login?next=${encodeURIComponent(next)}${reason === undefined ? '' : `&notice=${reason}`}`, 302);
 }
 
 function signOutForm(base: string, csrf: string, action: string, label: string, id: string): string {
@@ -47,6 +69,8 @@ export interface SignedInPage {
   /** Already-escaped HTML for <main>. */
   readonly main: string;
   readonly scripts: readonly string[];
+  /** The access token has expired: the page renews it before its first API call. */
+  readonly renew?: boolean;
 }
 
 export function renderSignedIn(session: Session, deps: SignedInPageDeps, page: SignedInPage): string {
@@ -72,6 +96,6 @@ export function renderSignedIn(session: Session, deps: SignedInPageDeps, page: S
     assets: deps.assets,
     scripts: page.scripts,
     bodyClass: 'signed-in',
-    head: `<meta name="csrf-token" content="${csrf}"><meta name="base-path" content="${base}">`,
+    head: `<meta name="csrf-token" content="${csrf}"><meta name="base-path" content="${base}">${page.renew === true ? '<meta name="session" content="renew">' : ''}`,
   });
 }

@@ -8,7 +8,7 @@ import type { Hono } from 'hono';
 import type { AppEnv } from '../http/context.ts';
 import { escapeHtml } from '../http/html.ts';
 import type { Session } from '../auth/session.ts';
-import { pageSession, renderSignedIn, signInRedirect, type SignedInPageDeps } from './layout.ts';
+import { pageVisit, renderSignedIn, signInRedirect, type SignedInPageDeps } from './layout.ts';
 
 export type DashboardPageDeps = SignedInPageDeps;
 
@@ -34,19 +34,24 @@ function filterForm(base: string, q: Query): string {
   const hidden = (['sort', 'dir'] as const)
     .map((name) => (q[name] === undefined ? '' : `<input type="hidden" name="${name}" value="${attr(q[name])}">`))
     .join('');
+  // Each field has its own message slot: a bad value in the URL is explained beside its field.
+  const problem = (name: string): string => `<p class="field-error" id="f-${name}-error" hidden></p>`;
+  const lists = 'aria-describedby="select-hint"';
   return (
     `<form id="filters" class="filters" method="get" action="${base}/" aria-label="Filters">` +
-    `<div class="field date"><label for="f-from">From</label><input id="f-from" name="from" type="date" value="${attr(q.from)}"></div>` +
-    `<div class="field date"><label for="f-to">To</label><input id="f-to" name="to" type="date" value="${attr(q.to)}"></div>` +
-    '<div class="field"><label for="f-category">Category</label><select id="f-category" name="category">' +
-    `<option value="">All categories</option>${current(q.category)}</select></div>` +
-    `<div class="field"><label for="f-metric">Metric</label><select id="f-metric" name="metric">${current(q.metric)}</select></div>` +
+    `<div class="field date"><label for="f-from">From</label><input id="f-from" name="from" type="date" value="${attr(q.from)}">${problem('from')}</div>` +
+    `<div class="field date"><label for="f-to">To</label><input id="f-to" name="to" type="date" value="${attr(q.to)}">${problem('to')}</div>` +
+    `<div class="field"><label for="f-category">Category</label><select id="f-category" name="category" ${lists}>` +
+    `<option value="">All categories</option>${current(q.category)}</select>${problem('category')}</div>` +
+    `<div class="field"><label for="f-metric">Metric</label><select id="f-metric" name="metric" ${lists}>${current(q.metric)}</select>${problem('metric')}</div>` +
     `${hidden}<button type="submit" id="apply">Apply</button>` +
+    '<span id="select-hint" class="vh">With the arrow keys, the choice applies when you press Enter or leave the list.</span>' +
     '<div class="presets" role="group" aria-label="Quick date ranges">' +
     '<button type="button" class="link" data-preset="30">Last 30 days</button>' +
     '<button type="button" class="link" data-preset="90">Last 90 days</button>' +
     '<button type="button" class="link" data-preset="year">This year</button>' +
-    '<button type="button" class="link" data-preset="all">All time</button></div>' +
+    '<button type="button" class="link" data-preset="all">All time</button>' +
+    `<a id="reset-filters" class="reset" href="${base}/">Reset filters</a></div>` +
     '</form>'
   );
 }
@@ -99,7 +104,7 @@ function emptyState(base: string, session: Session): string {
   );
 }
 
-export function dashboardPage(session: Session, deps: DashboardPageDeps, q: Query): string {
+export function dashboardPage(session: Session, deps: DashboardPageDeps, q: Query, renew = false): string {
   const base = escapeHtml(deps.basePath);
   const main =
     '<div class="title-row"><h1 id="title">Dashboard</h1>' +
@@ -112,6 +117,7 @@ export function dashboardPage(session: Session, deps: DashboardPageDeps, q: Quer
     emptyState(base, session) +
     '<noscript><p class="notice">The figures need JavaScript. Sign-in, sign-out and the filters above work without it.</p></noscript>' +
     '<div id="figures" aria-busy="true">' +
+    '<p id="stale-note" class="stale-note" hidden></p>' +
     '<section aria-labelledby="summary-title"><h2 id="summary-title" class="vh">Summary</h2><p id="up-to" class="up-to"></p>' +
     (session.user.role === 'admin' ? metricFormatForm : '') +
     '<div class="cards">' +
@@ -121,7 +127,7 @@ export function dashboardPage(session: Session, deps: DashboardPageDeps, q: Quer
     chartFigure('series', 'Over time', seriesControls) + chartFigure('breakdown', 'By category') +
     '</div></section>' +
     '<section aria-labelledby="records-title" class="records"><h2 id="records-title">Records</h2>' +
-    '<div class="table-scroll" id="records-scroll"><table id="records"><caption class="vh">Records matching the filters; the column buttons sort them.</caption><thead><tr>' +
+    '<div class="table-scroll" id="records-scroll" tabindex="0" role="region" aria-label="Records table"><table id="records"><caption class="vh">Records matching the filters; the column buttons sort them.</caption><thead><tr>' +
     '<th scope="col" data-sort="date"><button type="button" class="sort">Date</button></th>' +
     '<th scope="col" data-sort="category"><button type="button" class="sort">Category</button></th>' +
     '<th scope="col" data-sort="metric"><button type="button" class="sort">Metric</button></th>' +
@@ -130,14 +136,14 @@ export function dashboardPage(session: Session, deps: DashboardPageDeps, q: Quer
     '<nav class="pager" aria-label="Pages of records"><button type="button" id="prev" class="secondary">Previous</button>' +
     '<span id="range" aria-live="polite"></span><button type="button" id="next" class="secondary">Next</button></nav>' +
     '</section></div>';
-  return renderSignedIn(session, deps, { title: 'Dashboard', section: 'dashboard', main, scripts: ['dashboard.js'] });
+  return renderSignedIn(session, deps, { title: 'Dashboard', section: 'dashboard', main, scripts: ['dashboard.js'], renew });
 }
 
 /** Registers the dashboard page. */
 export function dashboardPages(app: Hono<AppEnv>, deps: DashboardPageDeps): void {
   app.get('/', async function dashboard(c) {
-    const session = await pageSession(c, deps);
-    if (session === undefined) return signInRedirect(c, deps.basePath, '/');
-    return c.html(dashboardPage(session, deps, readQuery((name) => c.req.query(name))));
+    const visit = await pageVisit(c, deps);
+    if (visit.session === undefined) return signInRedirect(c, deps.basePath, '/', visit.reason);
+    return c.html(dashboardPage(visit.session, deps, readQuery((name) => c.req.query(name)), visit.renew));
   });
 }

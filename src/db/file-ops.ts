@@ -4,8 +4,14 @@ import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { StoreUnavailableError } from './sqljs.ts';
 
+/**
+ * The file's bytes in a Buffer, not a plain Uint8Array: sql.js stores a database's bytes in its
+ * in-memory file system with `bytes.slice()`, which copies a Uint8Array but is a view of a
+ * Buffer. So the database is held once, not twice (14 MB less per process for 100,000 records,
+ * and no freed 14 MB block for the allocator to keep). The caller must not reuse the bytes.
+ */
 export function readWhole(fd: number, size: number): Uint8Array {
-  const bytes = new Uint8Array(size);
+  const bytes = Buffer.allocUnsafeSlow(size);
   let offset = 0;
   while (offset < bytes.length) {
     const n = readSync(fd, bytes, offset, bytes.length - offset, offset);

@@ -103,7 +103,9 @@ export function checkDatabase(sql: SqlJsStatic, bytes: Uint8Array): DatabaseChec
   }
   let db;
   try {
-    db = new sql.Database(bytes);
+    // A copy: sql.js would keep a Buffer's own memory (file-ops.ts readWhole), and these bytes
+    // are archived after the check.
+    db = new sql.Database(new Uint8Array(bytes));
   } catch (error) {
     return { ok: false, problem: `cannot be opened (${error instanceof Error ? error.message : 'error'})` };
   }

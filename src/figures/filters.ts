@@ -28,23 +28,30 @@ function given(query: QueryValues, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** The words a person reads for each field (the page shows them beside it). */
+const NAMES = { from: 'start date', to: 'end date', category: 'category', metric: 'metric' } as const;
+
 function day(query: QueryValues, field: 'from' | 'to'): string | undefined {
   const value = given(query, field);
-  if (value !== undefined && !isIsoDate(value)) throw new FilterError(field, `${field} must be a real day written YYYY-MM-DD, not "${value.slice(0, 40)}"`);
+  if (value !== undefined && !isIsoDate(value)) {
+    throw new FilterError(field, `The ${NAMES[field]} \u201c${value.slice(0, 40)}\u201d is not a day of the calendar. Pick one, or write it as YYYY-MM-DD (for example 2026-03-01).`);
+  }
   return value;
 }
 
 function known(query: QueryValues, field: 'category' | 'metric', values: readonly string[]): string | undefined {
   const value = given(query, field)?.normalize('NFC');
-  if (value !== undefined && !values.includes(value)) throw new FilterError(field, `unknown ${field} "${value.slice(0, 100)}": there is no data for it`);
+  if (value !== undefined && !values.includes(value)) {
+    throw new FilterError(field, `There are no figures for the ${NAMES[field]} \u201c${value.slice(0, 100)}\u201d. Choose one from the list.`);
+  }
   return value;
 }
 
 export function parseFilters(query: QueryValues, options: FilterOptions, today: string): Filters {
   const to = day(query, 'to') ?? options.lastDate ?? today;
   const from = day(query, 'from') ?? addDays(to, -(DEFAULT_DAYS - 1));
-  if (from > to) throw new FilterError('from', `from (${from}) is after to (${to})`);
-  if (to >= addYears(from, MAX_YEARS)) throw new FilterError('from', `the period from ${from} to ${to} is longer than ${MAX_YEARS} years`);
+  if (from > to) throw new FilterError('from', `The start date (${from}) is after the end date (${to}). Pick a start on or before the end.`);
+  if (to >= addYears(from, MAX_YEARS)) throw new FilterError('from', `The period from ${from} to ${to} is longer than ${MAX_YEARS} years. Pick a later start date.`);
   const category = known(query, 'category', options.categories) ?? null;
   // Values of different metrics do not add up: a view always shows exactly one.
   const metric = known(query, 'metric', options.metrics) ?? options.metrics[0] ?? '';

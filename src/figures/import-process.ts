@@ -11,6 +11,7 @@ import { StoreUnavailableError } from '../db/sqljs.ts';
 import type { CsvImporter, ImportOutcome } from './importer.ts';
 import type { WorkerAnswer } from './import-worker.ts';
 import { oneAtATime } from '../jobs/one-at-a-time.ts';
+import type { SlotRunner } from '../jobs/account-slots.ts';
 
 export interface ProcessImporterOptions {
   /** dist/import-worker.cjs */
@@ -18,6 +19,8 @@ export interface ProcessImporterOptions {
   readonly dataDir: string;
   /** Give up (and kill the child) after this long. */
   readonly timeoutMs?: number;
+  /** Where each import waits for one of the account's heavy-work slots (jobs/account-slots.ts). */
+  readonly slots?: SlotRunner;
 }
 
 export function createProcessImporter(options: ProcessImporterOptions): CsvImporter {
@@ -51,5 +54,6 @@ export function createProcessImporter(options: ProcessImporterOptions): CsvImpor
       child.stdin.on('error', () => undefined);
       child.stdin.end(bytes);
     });
-  return (bytes, meta) => inTurn(() => run(bytes, meta));
+  const slots = options.slots;
+  return (bytes, meta) => inTurn(() => (slots === undefined ? run(bytes, meta) : slots(() => run(bytes, meta))));
 }

@@ -31,7 +31,9 @@ function toRow(row: SqlRecord): RecordRow {
 export function readTable(q: Query, filters: Filters, request: TableRequest): TablePage {
   const { sql, params } = where(filters);
   const total = q.get<{ n: number }>(`SELECT COUNT(*) AS n FROM records WHERE ${sql}`, params)?.n ?? 0;
-  const offset = (request.page - 1) * request.pageSize;
+  // A page past the end (an old bookmark, ?page=9999) is the last page, said as such in the answer.
+  const page = Math.min(request.page, Math.max(1, Math.ceil(total / request.pageSize)));
+  const offset = (page - 1) * request.pageSize;
   const rows =
     offset >= total
       ? []
@@ -41,7 +43,7 @@ export function readTable(q: Query, filters: Filters, request: TableRequest): Ta
             [...params, request.pageSize, offset],
           )
           .map(toRow);
-  return { ...request, rows, total };
+  return { ...request, page, rows, total };
 }
 
 /**

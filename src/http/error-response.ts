@@ -60,8 +60,11 @@ export function createErrorRenderer(deps: ErrorRendererDeps): ErrorRenderer {
   };
 }
 
-/** Storage that cannot be reached or written is our outage, not the client's mistake: 503, retry soon. */
-const UNAVAILABLE = new Set(['StoreUnavailableError', 'StoreWriteError', 'LockTimeoutError']);
+/**
+ * Storage that cannot be reached or written is our outage, not the client's mistake: 503, retry
+ * soon. So is every heavy-work slot of the account being taken (jobs/account-slots.ts).
+ */
+const UNAVAILABLE = new Set(['StoreUnavailableError', 'StoreWriteError', 'LockTimeoutError', 'SlotsBusyError']);
 
 function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;

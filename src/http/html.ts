@@ -28,6 +28,7 @@ export interface PageOptions {
 
 export function renderPage(options: PageOptions): string {
   const css = options.assets.url('app.css');
+  const icon = options.assets.url('favicon.svg');
   const scripts = (options.scripts ?? [])
     .map((name) => options.assets.url(name))
     .filter((url): url is string => url !== undefined)
@@ -38,6 +39,8 @@ export function renderPage(options: PageOptions): string {
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
     `<title>${escapeHtml(options.title)}</title>` +
     (css === undefined ? '' : `<link rel="stylesheet" href="${escapeHtml(css)}">`) +
+    // Linked, so browsers do not ask for /favicon.ico (outside BASE_PATH: a 404 on every page).
+    (icon === undefined ? '' : `<link rel="icon" href="${escapeHtml(icon)}" type="image/svg+xml">`) +
     scripts +
     (options.head ?? '') +
     `</head><body${options.bodyClass === undefined ? '' : ` class="${escapeHtml(options.bodyClass)}"`}>` +

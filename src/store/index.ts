@@ -21,6 +21,7 @@ import {
   type RotateRequest,
   type SessionState,
 } from './sessions.ts';
+import { consumeSsoToken, linkWordPressUser, purgeSsoTokens, type WordPressIdentity, type WordPressLink } from './wordpress.ts';
 import {
   countUsers,
   findUserById,
@@ -37,7 +38,8 @@ import {
 
 export type { AuditEntry, AuditFilter, AuditRecord } from './audit.ts';
 export type { FailureCount } from './lockout.ts';
-export type { RotateOutcome, SessionState } from './sessions.ts';
+export type { NewFamily, RotateOutcome, SessionState } from './sessions.ts';
+export type { WordPressIdentity, WordPressLink } from './wordpress.ts';
 export type { NewUser, Role, User, UserChanges, UserWithHash } from './users.ts';
 export { UserExistsError, usernameKey } from './users.ts';
 export { DatabaseFile, StoreWriteError } from '../db/db-file.ts';
@@ -74,8 +76,22 @@ export interface Store {
    * clears and auditing it, in one write. False, with nothing written, when that sign-in has ended.
    */
   confirmStepUp(step: { familyId: string; userId: number; until: number; clearFailures?: readonly string[] }, audit?: AuditEntry): Promise<boolean>;
+  /**
+   * Single sign-on from WordPress, in one write: the token's jti accepted once (a replay to any
+   * process is refused), the linked account created or brought up to date, and, when it is
+   * usable, the new sign-in (`family`) recorded. `audit` describes the outcome; a refusal is
+   * audited as a failure (capped per day like failed sign-ins: anyone can post tokens).
+   */
+  signInWithWordPress(
+    token: { jti: string; expiresAt: number },
+    who: WordPressIdentity,
+    family: Omit<NewFamily, 'userId'>,
+    audit: (outcome: WordPressLink) => AuditEntry,
+  ): Promise<WordPressLink>;
+  /** A refused single sign-on (bad token, wrong origin): audited, capped per day like failed sign-ins. */
+  recordSsoFailure(audit: AuditEntry): Promise<void>;
   audit(entry: AuditEntry): Promise<void>;
-  purge(): Promise<{ revocations: number; families: number; audit: number; failures: number }>;
+  purge(): Promise<{ revocations: number; families: number; audit: number; failures: number; ssoTokens: number }>;
 }
 
 export function createStore(file: DatabaseFile, now: Clock): Store {
@@ -165,11 +181,25 @@ export function createStore(file: DatabaseFile, now: Clock): Store {
         if (audit !== undefined) insertAudit(q, audit, now());
         return true;
       }),
+    signInWithWordPress: (token, who, family, audit) =>
+      write((q) => {
+        const outcome: WordPressLink = consumeSsoToken(q, token.jti, token.expiresAt) ? linkWordPressUser(q, who, now()) : { kind: 'replayed' };
+        const entry = audit(outcome);
+        if (outcome.kind !== 'linked') {
+          insertFailure(q, entry, now());
+          return outcome;
+        }
+        insertFamily(q, { ...family, userId: outcome.user.id }, now());
+        updateUser(q, outcome.user.id, { lastLoginAt: now() }, now());
+        insertAudit(q, entry, now());
+        return outcome;
+      }),
+    recordSsoFailure: (entry) => write((q) => insertFailure(q, entry, now())),
     audit: (entry) => write((q) => insertAudit(q, entry, now())),
     purge: () =>
       file.write((q) => {
         const removed = purgeExpired(q, now());
-        return { ...removed, audit: purgeAudit(q, now()), failures: purgeFailures(q, now()) };
+        return { ...removed, audit: purgeAudit(q, now()), failures: purgeFailures(q, now()), ssoTokens: purgeSsoTokens(q, now()) };
       }),
   };
   return store;

@@ -100,4 +100,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    up(q) {
+      q.exec(`
+        -- WordPress single sign-on (src/wordpress/): the WordPress user id an account is linked
+        -- to (the link survives a change of login name), and each SSO token's jti, accepted
+        -- once in every process, kept until the token would have expired anyway.
+        ALTER TABLE users ADD COLUMN wp_user_id INTEGER;
+        CREATE UNIQUE INDEX users_wp_user ON users (wp_user_id) WHERE wp_user_id IS NOT NULL;
+        CREATE TABLE sso_tokens_used (
+          jti TEXT PRIMARY KEY,
+          expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX sso_tokens_used_expiry ON sso_tokens_used (expires_at);
+      `);
+    },
+  },
 ];

@@ -11,7 +11,10 @@ export interface User {
   readonly role: Role;
   readonly disabled: boolean;
   readonly sessionVersion: number;
+  /** `local`, or `wordpress` for an account made by single sign-on (src/wordpress/). */
   readonly source: string;
+  /** The WordPress user id a single-sign-on account is linked to; null for local accounts. */
+  readonly wpUserId: number | null;
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly lastLoginAt: number | null;
@@ -28,6 +31,7 @@ export interface NewUser {
   readonly role: Role;
   readonly passwordHash: string | null;
   readonly source?: string;
+  readonly wpUserId?: number | null;
 }
 
 export class UserExistsError extends Error {
@@ -43,7 +47,7 @@ export function usernameKey(username: string): string {
 }
 
 export const USER_COLUMNS =
-  'id, username, display_name, email, role, disabled, session_version, source, created_at, updated_at, last_login_at, password_hash';
+  'id, username, display_name, email, role, disabled, session_version, source, wp_user_id, created_at, updated_at, last_login_at, password_hash';
 
 export type UserRow = {
   id: number;
@@ -54,6 +58,7 @@ export type UserRow = {
   disabled: number;
   session_version: number;
   source: string;
+  wp_user_id: number | null;
   created_at: number;
   updated_at: number;
   last_login_at: number | null;
@@ -70,6 +75,7 @@ export function toUser(row: UserRow): UserWithHash {
     disabled: row.disabled !== 0,
     sessionVersion: row.session_version,
     source: row.source,
+    wpUserId: row.wp_user_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     lastLoginAt: row.last_login_at,
@@ -104,8 +110,8 @@ export function countUsers(q: Query): number {
 export function insertUser(q: Query, user: NewUser, now: number): UserWithHash {
   if (findUserByUsername(q, user.username) !== undefined) throw new UserExistsError();
   q.run(
-    `INSERT INTO users (username, username_key, display_name, email, role, password_hash, source, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO users (username, username_key, display_name, email, role, password_hash, source, wp_user_id, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       user.username,
       usernameKey(user.username),
@@ -114,6 +120,7 @@ export function insertUser(q: Query, user: NewUser, now: number): UserWithHash {
       user.role,
       user.passwordHash,
       user.source ?? 'local',
+      user.wpUserId ?? null,
       now,
       now,
     ],
@@ -122,6 +129,8 @@ export function insertUser(q: Query, user: NewUser, now: number): UserWithHash {
 }
 
 export interface UserChanges {
+  /** A new login name (single sign-on follows a rename in WordPress); the caller checks it is free. */
+  readonly username?: string;
   readonly displayName?: string;
   readonly email?: string | null;
   readonly role?: Role;
@@ -139,6 +148,10 @@ export function updateUser(q: Query, id: number, changes: UserChanges, now: numb
     sets.push(`${column} = ?`);
     params.push(value);
   };
+  if (changes.username !== undefined) {
+    set('username', changes.username);
+    set('username_key', usernameKey(changes.username));
+  }
   if (changes.displayName !== undefined) set('display_name', changes.displayName);
   if (changes.email !== undefined) set('email', changes.email);
   if (changes.role !== undefined) set('role', changes.role);

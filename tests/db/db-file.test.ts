@@ -12,6 +12,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { DatabaseFile, StoreWriteError, type Migration, type WriteFs } from '../../src/db/db-file.ts';
 import { createFileLock, lockTempName } from '../../src/db/lock.ts';
+import { readHeld } from '../../src/db/file-ops.ts';
 import { createQuery, type Query } from '../../src/db/query.ts';
 import { MIGRATIONS } from '../../src/store/schema.ts';
 import { createSqlJsLoader, StoreUnavailableError } from '../../src/db/sqljs.ts';
@@ -430,4 +431,24 @@ describe('DatabaseFile: options', () => {
     assert.match(logger.lines.join('\n'), /INFO database opened file=\S+dashboard\.sqlite bytes=\d+ schema=\d+ ms=\d+/);
     assert.deepEqual(await onDisk(file, (d) => d.exec("SELECT value FROM meta WHERE key = 'x'")[0]?.values[0]), ['1']);
   });
+});
+
+test('a database file is held once in memory: sql.js keeps the Buffer readWhole reads rather than a copy of it (issue 15)', async (t) => {
+  const dir = tempDir(t);
+  const source = path.join(dir, 'copy.sqlite');
+  const sql = await createSqlJsLoader({ wasmPath: WASM })();
+  const made = new sql.Database();
+  made.run('CREATE TABLE t (v TEXT)');
+  made.run("INSERT INTO t VALUES ('kept')");
+  writeFileSync(source, made.export());
+  made.close();
+  const { bytes, hold } = readHeld(source);
+  hold.close();
+  const db = new sql.Database(bytes);
+  t.after(() => db.close());
+  assert.deepEqual(db.exec('SELECT v FROM t')[0]?.values, [['kept']]);
+  // Wiping the bytes read wipes the database sql.js opened: the same memory, not a second copy.
+  // If sql.js ever copies (a new version), this fails and each process holds its files twice.
+  bytes.fill(0);
+  assert.throws(() => db.exec('SELECT v FROM t'));
 });

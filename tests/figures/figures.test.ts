@@ -181,7 +181,7 @@ test('series buckets: days up to 92, ISO weeks from Monday up to 731, then month
   assert.deepEqual(buildSeries('2025-01-01', '2025-01-01', [{ date: '2024-12-31', value: 9 }]), { bucket: 'day', points: [{ date: '2025-01-01', value: 0 }] });
 });
 
-test('table: sorted by the chosen column, then date desc and category; pages; beyond the end is empty with the real total', async (t) => {
+test('table: sorted by the chosen column, then date desc and category; pages; a page beyond the end is the last one', async (t) => {
   const { figures } = openTestFigures(t);
   await figures.importRecords(daily('2025-05-01', 5, ['x', 'y', 'z'], ['m', 'other'], (d, c) => (d * 3 + c) % 4), ACTOR);
   const filters: Filters = { from: '2025-05-01', to: '2025-05-05', category: null, metric: 'm' };
@@ -191,7 +191,10 @@ test('table: sorted by the chosen column, then date desc and category; pages; be
   assert.equal(first.total, 15);
   assert.deepEqual(first.rows.map(key), ['05x', '05y', '05z', '04x']);
   assert.deepEqual((await page({ page: 4 })).rows.map(key), ['01x', '01y', '01z']);
-  assert.deepEqual(await page({ page: 5 }), { page: 5, pageSize: 4, sort: 'date', dir: 'desc', rows: [], total: 15 });
+  const past = await page({ page: 9999 });
+  assert.equal(past.page, 4, 'clamped to the last page, and the answer says which');
+  assert.deepEqual(past.rows.map(key), ['01x', '01y', '01z']);
+  assert.deepEqual(await figures.table({ ...filters, category: 'nothing' }, { page: 3, pageSize: 4, sort: 'date', dir: 'desc' }), { page: 1, pageSize: 4, sort: 'date', dir: 'desc', rows: [], total: 0 });
   assert.deepEqual((await page({ dir: 'asc' })).rows.map(key), ['01x', '01y', '01z', '02x']);
   assert.deepEqual((await page({ sort: 'category', dir: 'desc', pageSize: 3 })).rows.map(key), ['05z', '04z', '03z']);
   // Value ascending: ties in date desc, then category order; pages join up without gaps or repeats.

@@ -28,6 +28,7 @@ import type { Figures } from '../../src/figures/figures.ts';
 import { createFontLoader } from '../../src/reports/font.ts';
 import { openFigures } from '../../src/figures/open.ts';
 import { renderReport } from '../../src/reports/report.ts';
+import { createTokenVerifier } from '../../src/wordpress/token.ts';
 
 export const WASM = path.resolve(__dirname, '../../node_modules/sql.js/dist/sql-wasm.wasm');
 export const SECRET = 's'.repeat(64);
@@ -60,6 +61,8 @@ export interface AuthTestOptions {
   readonly organisation?: string;
   /** The Origin check's policy (src/auth/csrf.ts); host-only, as under Passenger, when omitted. */
   readonly origin?: OriginPolicy;
+  /** WordPress single sign-on (WP_URL, WP_SSO_SECRET, WP_SSO_ADMIN_ROLES); off when omitted. */
+  readonly wordpress?: { readonly url: string; readonly secret: string; readonly adminRoles?: readonly string[] };
 }
 
 /** The report font, read from the npm package (in-process tests do not depend on dist/). */
@@ -141,6 +144,15 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
             ...(limits.pdf === undefined ? {} : { pdfRule: testRule('pdf', limits.pdf) }),
             ...(limits.import === undefined ? {} : { importRule: testRule('import', limits.import) }),
             clientAddress,
+          },
+        }),
+    ...(options.wordpress === undefined
+      ? {}
+      : {
+          wordpress: {
+            url: options.wordpress.url,
+            verify: createTokenVerifier({ secret: options.wordpress.secret, issuer: options.wordpress.url, now }),
+            adminRoles: options.wordpress.adminRoles ?? ['administrator'],
           },
         }),
     dashboard: {

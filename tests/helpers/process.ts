@@ -25,12 +25,16 @@ export interface SpawnOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Files to preload with `node -r`, e.g. a fake PhusionPassenger global. */
   readonly preload?: readonly string[];
+  /** Runs the process as this user and group (as Passenger runs the app), e.g. to share its DATA_DIR. */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 export function spawnApp(options: SpawnOptions): AppProcess {
   const args = [...(options.preload ?? []).flatMap((file) => ['-r', file]), 'app.js'];
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', ...options.env };
-  const child = spawn(process.execPath, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const ids = { ...(options.uid === undefined ? {} : { uid: options.uid }), ...(options.gid === undefined ? {} : { gid: options.gid }) };
+  const child = spawn(process.execPath, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], ...ids });
   const lines: string[] = [];
   const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
   const onData = (chunk: Buffer): void => {

@@ -340,17 +340,19 @@ describe('POST /api/auth/logout-all', () => {
 });
 
 describe('pages', () => {
-  test('GET / signed out, or with an expired or revoked token: 302 to the sign-in page with next', async (t) => {
+  test('GET / signed out or with a revoked token: 302 to the sign-in page with next (and why); an expired one is renewed by the page', async (t) => {
     const { a } = await withAlice(t);
     const res = await call(a, '/');
     assert.equal(res.status, 302);
     assert.equal(res.headers.get('location'), '/login?next=%2F');
     const mine = await a.login('alice', PASSWORD);
     a.clock.now += TTL + 60;
-    assert.equal((await call(a, '/', { cookie: mine.cookie })).headers.get('location'), '/login?next=%2F', 'expired');
+    const expired = await call(a, '/', { cookie: mine.cookie });
+    assert.equal(expired.status, 200, 'expired: the page itself, which renews the session before its first API call');
+    assert.match(await expired.text(), /<meta name="session" content="renew">/);
     const other = await a.login('alice', PASSWORD);
     assert.equal((await post(a, '/api/auth/logout', other.cookie, other.csrf)).status, 204);
-    assert.equal((await call(a, '/', { cookie: other.cookie })).headers.get('location'), '/login?next=%2F', 'revoked');
+    assert.equal((await call(a, '/', { cookie: other.cookie })).headers.get('location'), '/login?next=%2F&notice=ended', 'revoked');
   });
 
   test('GET / signed in: the page with the display name escaped and the CSRF meta tag', async (t) => {

@@ -80,13 +80,15 @@ describe('GET /api/dashboard/figures', () => {
     for (const [params, field] of cases) {
       const body = await assertError(await call(a, `/api/dashboard/figures?${new URLSearchParams(params)}`, { cookie }), 400, 'bad_request', JSON.stringify(params));
       assert.equal(body.field, field, JSON.stringify(params));
-      assert.match(String(body.message), new RegExp(field, 'i'), 'the message names the field too');
+      const words: Record<string, RegExp> = { from: /start date/, to: /end date/, category: /category/, metric: /metric/ };
+      assert.match(String(body.message), words[field]!, 'the message names the field too, in words');
+      assert.match(String(body.message), /^[A-Z]/, 'a sentence, not a developer\u2019s message');
     }
   });
 });
 
 describe('GET /api/dashboard/table', () => {
-  test('sorted and paged, with the total over all pages; a page past the end is empty', async (t) => {
+  test('sorted and paged, with the total over all pages; a page past the end is the last page', async (t) => {
     const { a, cookie } = await signedIn(t);
     const base = { from: day(0), to: day(119), metric: 'revenue', category: '서울 지점' };
     const page = async (params: Record<string, string>) =>
@@ -99,7 +101,7 @@ describe('GET /api/dashboard/table', () => {
     const oldest = await page({ sort: 'date', dir: 'asc', pageSize: '1' });
     assert.deepEqual(oldest.rows, [{ date: day(0), category: '서울 지점', metric: 'revenue', value: 100, note: 'opening day' }]);
     const beyond = await page({ page: '99', pageSize: '50' });
-    assert.deepEqual([beyond.rows.length, beyond.total], [0, 120]);
+    assert.deepEqual([beyond.page, beyond.rows.length, beyond.total], [3, 20, 120], 'clamped: the answer names the page it is');
   });
 
   test('bad paging and sorting: 400 naming the field', async (t) => {

@@ -67,12 +67,12 @@ describe('folder layers', () => {
   test('a folder importing one above it is refused, and so is a folder with no place in the order', () => {
     const problems = check([
       { path: 'src/ratelimit/limiter.ts', text: "import type { Session } from '../auth/session.ts';" },
-      { path: 'src/wordpress/sso.ts', text: "import { AppError } from '../http/errors.ts';" },
+      { path: 'src/mailer/send.ts', text: "import { AppError } from '../http/errors.ts';" },
       { path: 'src/auth/routes.ts', text: "import { AppError } from '../http/errors.ts';" },
     ]);
     assert.deepEqual(problems, [
       'src/ratelimit/limiter.ts: imports src/auth/session.ts; src/auth sits above src/ratelimit (LAYERS in tests/lint/layers.mjs, src/README.md)',
-      'src/wordpress/sso.ts: imports src/http/errors.ts; src/wordpress has no place in LAYERS (tests/lint/layers.mjs): put it there and in src/README.md',
+      'src/mailer/send.ts: imports src/http/errors.ts; src/mailer has no place in LAYERS (tests/lint/layers.mjs): put it there and in src/README.md',
     ]);
   });
 

@@ -69,6 +69,28 @@ export interface ApacheOptions {
   readonly maxPoolSize?: number;
   /** Name-based virtual hosts on the same address and port (a subdomain's stand-in). */
   readonly virtualHosts?: readonly NamedHost[];
+  /** PHP through mod_php (a real WordPress beside the app): Debian's mod_php needs the prefork MPM. */
+  readonly php?: boolean;
+}
+
+/** Debian's mod_php (libapache2-mod-php), whatever PHP version it is built for; undefined without it. */
+export function modPhp(): string | undefined {
+  const name = existsSync(MODULES) ? readdirSync(MODULES).find((file) => /^libphp[\d.]*\.so$/.test(file)) : undefined;
+  return name === undefined ? undefined : path.join(MODULES, name);
+}
+
+function phpConfig(): string {
+  const module = modPhp();
+  if (module === undefined) throw new Error(`no mod_php in ${MODULES} (apt-get install libapache2-mod-php)`);
+  return `LoadModule php_module ${module}
+StartServers 2
+MinSpareServers 1
+MaxSpareServers 4
+MaxRequestWorkers 16
+DirectoryIndex index.php index.html
+<FilesMatch "\.php$">
+  SetHandler application/x-httpd-php
+</FilesMatch>`;
 }
 
 export interface NamedHost {
@@ -100,7 +122,7 @@ function siteRoot(docroot: string): string {
 
 export function apacheConfig(o: ApacheOptions): string {
   const state = (name: string): string => JSON.stringify(path.join(o.dir, name));
-  const modules = ['mpm_event', 'authz_core', 'authz_host', 'mime', 'env', 'dir', 'rewrite'];
+  const modules = [o.php === true ? 'mpm_prefork' : 'mpm_event', 'authz_core', 'authz_host', 'mime', 'env', 'dir', 'rewrite'];
   // The first vhost for the address is the default one: a Host naming no other lands there.
   // As on cPanel (AllowOverride All on all of /home), the main docroot's .htaccess also applies
   // to a subdomain whose docroot lies inside it.
@@ -122,6 +144,7 @@ Timeout 30
 ${modules.map((m) => `LoadModule ${m}_module ${MODULES}/mod_${m}.so`).join('\n')}
 LoadModule passenger_module ${MODULES}/mod_passenger.so
 TypesConfig /etc/mime.types
+${o.php === true ? phpConfig() : ''}
 
 PassengerRoot ${passengerRoot()}
 PassengerInstanceRegistryDir ${state('passenger')}

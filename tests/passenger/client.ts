@@ -34,6 +34,8 @@ export interface SendOptions {
   readonly body?: string;
   /** Source address, e.g. 127.0.0.7 (default 127.0.0.1). */
   readonly from?: string;
+  /** Give up after this long without an answer (default 30 s). */
+  readonly timeoutMs?: number;
 }
 
 export function send(target: Target, route: string, options: SendOptions = {}): Promise<Reply> {
@@ -43,7 +45,7 @@ export function send(target: Target, route: string, options: SendOptions = {}): 
   if (options.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(options.body));
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: Number(port), path: `${target.base}${route}`, method: options.method ?? 'GET', headers, localAddress: options.from ?? '127.0.0.1', agent: false, timeout: 30_000 },
+      { host: '127.0.0.1', port: Number(port), path: `${target.base}${route}`, method: options.method ?? 'GET', headers, localAddress: options.from ?? '127.0.0.1', agent: false, timeout: options.timeoutMs ?? 30_000 },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -60,7 +62,7 @@ export function send(target: Target, route: string, options: SendOptions = {}): 
         });
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`${route}: no answer in 30 s`)));
+    req.on('timeout', () => req.destroy(new Error(`${route}: no answer in ${(options.timeoutMs ?? 30_000) / 1000} s`)));
     req.on('error', reject);
     req.end(options.body);
   });

@@ -152,7 +152,7 @@ test('the release under Apache + Passenger at /dashboard, beside WordPress, conf
     const view = (await figures.json()) as { summary: { total: number }; breakdown: Array<{ category: string }> };
     assert.equal(view.summary.total, 2500);
     assert.equal(view.breakdown[0]?.category, '서울 지점');
-    // The report bundle (dist/report.cjs) and the font (dist/fonts) are found from the release.
+    // The report bundle (dist/report-worker.cjs) and the font (dist/fonts) are found from the release.
     const pdf = await send('/api/reports/pdf', { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ from: '2026-05-01', to: '2026-05-02' }) });
     assert.equal(pdf.status, 200);
     assert.equal(pdf.headers.get('content-type'), 'application/pdf');

@@ -124,6 +124,8 @@ export interface Layout {
   /** Apps each at the root of a name-based vhost whose docroot is the site's folder. */
   readonly hosts?: Readonly<Record<string, Site>>;
   readonly maxPoolSize?: number;
+  /** PHP through mod_php in the same Apache (a real WordPress at the root). */
+  readonly php?: boolean;
 }
 
 /** Starts Apache on a free port, trying another if a different program took it meanwhile. */
@@ -149,6 +151,7 @@ export async function startOnFreePort(tmp: string, layout: Layout): Promise<Apac
         directories: Object.fromEntries(layout.sites.map((s) => [s.folder, s.vhost])),
         virtualHosts,
         ...(layout.maxPoolSize === undefined ? {} : { maxPoolSize: layout.maxPoolSize }),
+        ...(layout.php === true ? { php: true } : {}),
       });
     } catch (error) {
       if (attempt >= 3 || !/Address already in use/.test((error as Error).message)) throw error;

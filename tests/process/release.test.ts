@@ -33,7 +33,7 @@ test('npm run package writes a zip that unpacks into a runnable app with no depe
   assert.equal(pkg.type, undefined, 'app.js stays CommonJS');
   assert.equal(pkg.main, 'app.js');
   assert.deepEqual(pkg.scripts, { start: 'node app.js', users: 'node dist/cli.cjs users', figures: 'node dist/cli.cjs figures' });
-  const shipped = ['dist/report.cjs', 'dist/import-worker.cjs', 'dist/fonts/Pretendard-Regular.ttf', 'dist/fonts/Pretendard-LICENSE.txt', 'dist/THIRD_PARTY_LICENSES.txt', 'dist/sql-wasm.LICENSE.txt'];
+  const shipped = ['dist/report-worker.cjs', 'dist/import-worker.cjs', 'dist/fonts/Pretendard-Regular.ttf', 'dist/fonts/Pretendard-LICENSE.txt', 'dist/THIRD_PARTY_LICENSES.txt', 'dist/sql-wasm.LICENSE.txt'];
   for (const file of ['app.js', 'dist/server.cjs', 'dist/cli.cjs', 'dist/sql-wasm.wasm', 'dist/public/manifest.json', ...shipped, '.htaccess', '.env.example', 'README.md']) {
     assert.ok(existsSync(path.join(dir, file)), file);
   }

@@ -193,6 +193,14 @@ describe('parseConfig', () => {
     const sso = parseConfig({ WP_SSO_SECRET: SECRET, WP_URL: 'https://example.org/' }, ctx);
     assert.ok(sso.ok);
     assert.equal(sso.config.wpUrl, 'https://example.org');
+    assert.deepEqual(sso.config.wpAdminRoles, ['administrator']);
+  });
+
+  test('WP_SSO_ADMIN_ROLES: WordPress role names separated by commas', () => {
+    const roles = parseConfig({ WP_SSO_ADMIN_ROLES: ' editor, shop_manager ,' }, ctx);
+    assert.ok(roles.ok);
+    assert.deepEqual(roles.config.wpAdminRoles, ['editor', 'shop_manager']);
+    for (const bad of ['Editor', 'editor;admin', ',', 'a b']) assert.deepEqual(problems(parseConfig({ WP_SSO_ADMIN_ROLES: bad }, ctx)), ['WP_SSO_ADMIN_ROLES'], bad);
   });
 
   test('TRUST_PROXY defaults to passenger only when started by Passenger (standalone, X-Forwarded-For is the client\'s own)', () => {
@@ -385,3 +393,22 @@ function value<T>(result: { ok: true; value: T } | { ok: false; error: string })
   if (!result.ok) assert.fail(result.error);
   return result.value;
 }
+
+describe('HEAVY_JOBS', () => {
+  const base = { NODE_ENV: 'test', SECRET_KEY: randomBytes(32).toString('hex') };
+  test('one PDF render or import at a time over the account by default; 1 to 16 accepted', () => {
+    const read = (env: Record<string, string>): number => {
+      const result = parseConfig({ ...base, ...env }, ctx);
+      assert.ok(result.ok, JSON.stringify(!result.ok && result.problems));
+      return result.config.heavyJobs;
+    };
+    assert.equal(read({}), 1);
+    assert.equal(read({ HEAVY_JOBS: '2' }), 2);
+    assert.equal(read({ HEAVY_JOBS: '16' }), 16);
+  });
+  test('refuses zero, too many and junk, naming the variable', () => {
+    for (const value of ['0', '17', '2.5', 'two', '-1', '']) {
+      assert.deepEqual(problems(parseConfig({ ...base, HEAVY_JOBS: value }, ctx)), value === '' ? [] : ['HEAVY_JOBS'], value);
+    }
+  });
+});

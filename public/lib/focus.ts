@@ -1,0 +1,24 @@
+/**
+ * Disabling the focused button drops the focus to <body>, sending a keyboard or screen-reader
+ * user back to the top of the page. These keep it where the user was.
+ */
+
+/** Sets `disabled`; if that button held the focus, the focus moves to `fallback` first. */
+export function setDisabled(button: HTMLButtonElement, disabled: boolean, fallback: HTMLElement): void {
+  if (disabled && document.activeElement === button && !button.disabled) fallback.focus();
+  button.disabled = disabled;
+}
+
+/**
+ * While `work` runs, the button says it is busy (aria-disabled, ignored clicks) but stays
+ * focusable, so the focus is still on it afterwards.
+ */
+export async function whileBusy<T>(button: HTMLButtonElement, work: () => Promise<T>): Promise<T | undefined> {
+  if (button.getAttribute('aria-disabled') === 'true') return undefined;
+  button.setAttribute('aria-disabled', 'true');
+  try {
+    return await work();
+  } finally {
+    button.removeAttribute('aria-disabled');
+  }
+}
