@@ -84,8 +84,8 @@ const LINES: readonly string[] = ['total', 'categories', 'previous'];
 export function parseSeriesRequest(query: QueryValues): SeriesRequest {
   const interval = given(query, 'interval');
   const lines = given(query, 'lines');
-  if (interval !== undefined && interval !== 'auto' && !INTERVALS.includes(interval)) throw new FilterError('interval', 'interval must be day, week, month or auto');
-  if (lines !== undefined && !LINES.includes(lines)) throw new FilterError('lines', 'lines must be total, categories or previous');
+  if (interval !== undefined && interval !== 'auto' && !INTERVALS.includes(interval)) throw new FilterError('interval', 'The interval must be day, week, month or auto.');
+  if (lines !== undefined && !LINES.includes(lines)) throw new FilterError('lines', 'The lines to draw must be total, categories or previous.');
   return {
     ...(interval === undefined || interval === 'auto' ? {} : { interval: interval as Bucket }),
     ...(lines === 'categories' ? { byCategory: true } : {}),

@@ -80,7 +80,7 @@ describe('GET /api/dashboard/figures', () => {
     for (const [params, field] of cases) {
       const body = await assertError(await call(a, `/api/dashboard/figures?${new URLSearchParams(params)}`, { cookie }), 400, 'bad_request', JSON.stringify(params));
       assert.equal(body.field, field, JSON.stringify(params));
-      const words: Record<string, RegExp> = { from: /start date/, to: /end date/, category: /category/, metric: /metric/ };
+      const words: Record<string, RegExp> = { from: /start date/, to: /end date/, category: /category/, metric: /metric/, interval: /interval/ };
       assert.match(String(body.message), words[field]!, 'the message names the field too, in words');
       assert.match(String(body.message), /^[A-Z]/, 'a sentence, not a developer\u2019s message');
     }
