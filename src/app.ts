@@ -32,6 +32,7 @@ import { homeRoutes } from './http/home.ts';
 import { adminRoutes, IMPORT_BODY_LIMIT } from './admin/index.ts';
 import { adminPages } from './admin/pages.ts';
 import { dashboardApi } from './dashboard/api.ts';
+import { exportRoutes } from './dashboard/export.ts';
 import type { Figures } from './figures/figures.ts';
 import { createInProcessImporter, type CsvImporter } from './figures/importer.ts';
 import type { ReportInput } from './reports/report.ts';
@@ -193,6 +194,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 function dashboardRoutes(app: Hono<AppEnv>, auth: AuthDeps, dashboard: DashboardDeps, rateLimit: RateLimitDeps | undefined): void {
   const limiter = rateLimit?.limiter;
   dashboardApi(app, { ...auth, ...dashboard });
+  exportRoutes(app, { ...auth, ...dashboard });
   reportRoutes(app, {
     ...auth,
     ...dashboard,

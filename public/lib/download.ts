@@ -1,7 +1,8 @@
 /**
  * "Download PDF": the report is made by a POST (it costs the server real work and is rate
- * limited), so it cannot be a plain link. The answer is saved as a file under the name the
- * server gives in Content-Disposition.
+ * limited), so it cannot be a plain link. "Download CSV" is a GET, fetched the same way so that
+ * an expired access token is refreshed first. Both answers are saved as files under the name the
+ * server makes from the filters (Content-Disposition).
  */
 import type { Filters } from '../../src/figures/types.ts';
 import { ApiFailure, api } from './api.ts';
@@ -28,14 +29,16 @@ export function downloadMessage(error: unknown): string {
   return message;
 }
 
-/** Fetches the report for these filters and saves it; resolves with the file name. */
-export async function downloadReport(filters: Filters): Promise<string> {
-  const response = await api('/api/reports/pdf', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ from: filters.from, to: filters.to, category: filters.category, metric: filters.metric }),
-  });
-  const name = fileNameFrom(response.headers.get('Content-Disposition'), 'dashboard-report.pdf');
+/** What the page shows beyond the filters: the table's order and the chart's interval and lines. */
+export interface ViewExtras {
+  readonly sort?: string;
+  readonly dir?: string;
+  readonly interval?: string;
+  readonly lines?: string;
+}
+
+async function save(response: Response, fallback: string): Promise<string> {
+  const name = fileNameFrom(response.headers.get('Content-Disposition'), fallback);
   const url = URL.createObjectURL(await response.blob());
   try {
     const link = Object.assign(document.createElement('a'), { href: url, download: name, hidden: true });
@@ -47,4 +50,23 @@ export async function downloadReport(filters: Filters): Promise<string> {
     setTimeout(() => URL.revokeObjectURL(url), 30_000);
   }
   return name;
+}
+
+/** Fetches the report for these filters (in the table's order, the chart as drawn) and saves it; resolves with the file name. */
+export async function downloadReport(filters: Filters, extras: ViewExtras = {}): Promise<string> {
+  const response = await api('/api/reports/pdf', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ from: filters.from, to: filters.to, category: filters.category, metric: filters.metric, ...extras }),
+  });
+  return save(response, 'dashboard-report.pdf');
+}
+
+/** The records of the view as CSV, in the table's order. */
+export async function downloadCsv(filters: Filters, extras: Pick<ViewExtras, 'sort' | 'dir'> = {}): Promise<string> {
+  const query = new URLSearchParams({ from: filters.from, to: filters.to, metric: filters.metric });
+  if (filters.category !== null) query.set('category', filters.category);
+  if (extras.sort !== undefined) query.set('sort', extras.sort);
+  if (extras.dir !== undefined) query.set('dir', extras.dir);
+  return save(await api(`/api/dashboard/records.csv?${query}`), 'records.csv');
 }

@@ -4,6 +4,8 @@
  * (src/charts/format.ts spells them the same way); times of events are the reader's local time.
  */
 import { formatChange as shared } from '../../src/charts/format.ts';
+import { formatValue as metricValue } from '../../src/charts/summary-text.ts';
+import type { MetricFormat } from '../../src/figures/types.ts';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
@@ -13,8 +15,9 @@ export function formatCount(value: number): string {
   return integer.format(value);
 }
 
-export function formatValue(value: number): string {
-  return decimal.format(value);
+/** With the metric's format: its decimal places and unit, as the PDF prints them; without, up to two places. */
+export function formatValue(value: number, format?: Pick<MetricFormat, 'decimals' | 'unit'>): string {
+  return format === undefined ? decimal.format(value) : metricValue(value, format);
 }
 
 /** +12.3% / -4%, as the PDF prints it. */

@@ -1,5 +1,5 @@
 /** The records table: rows, sortable headers (buttons with aria-sort), and the pager. */
-import type { SortColumn, SortDirection, TablePage } from '../../src/figures/types.ts';
+import type { MetricFormat, SortColumn, SortDirection, TablePage } from '../../src/figures/types.ts';
 import { byId, fill, h } from './dom.ts';
 import { setDisabled } from './focus.ts';
 import { formatCount, formatValue } from './format.ts';
@@ -11,16 +11,19 @@ export function firstDirection(column: SortColumn): SortDirection {
   return column === 'date' || column === 'value' ? 'desc' : 'asc';
 }
 
-export function renderRecords(table: TablePage): void {
+export function renderRecords(table: TablePage, format?: MetricFormat): void {
   const body = byId<HTMLTableElement>('records').tBodies[0]!;
   fill(
     body,
     ...table.rows.map((row) =>
-      h('tr', {}, h('td', {}, row.date), h('td', {}, row.category), h('td', {}, row.metric), h('td', { class: 'num' }, formatValue(row.value)), h('td', { class: 'note' }, row.note ?? '')),
+      h('tr', {}, h('td', {}, row.date), h('td', {}, row.category), h('td', {}, row.metric), h('td', { class: 'num' }, formatValue(row.value, format === undefined ? undefined : { decimals: format.decimals, unit: '' })), h('td', { class: 'note' }, row.note ?? '')),
     ),
   );
   if (table.rows.length === 0) fill(body, h('tr', {}, h('td', { colspan: 5 }, 'No records on this page.')));
 
+  // The unit once, in the Value header, rather than in every cell of a narrow column.
+  const valueHeader = byId('records').querySelector<HTMLElement>('th[data-sort="value"]');
+  if (valueHeader !== null) valueHeader.dataset.unit = format?.unit ? `(${format.unit})` : '';
   for (const th of byId('records').querySelectorAll<HTMLTableCellElement>('th[data-sort]')) {
     const button = th.querySelector('button')!;
     if (th.dataset.sort === table.sort) {

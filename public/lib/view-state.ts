@@ -1,8 +1,11 @@
 /**
  * The dashboard's state lives in its URL (`?from=&to=&category=&metric=&sort=&dir=&page=`), so
- * a view can be bookmarked, shared, reloaded, and walked with back/forward.
+ * a view can be bookmarked, shared, reloaded, and walked with back/forward. `interval` (the
+ * series' bucket) is asked of the server with the filters; `lines` (what the line chart draws)
+ * is the page's own.
  */
 import type { SortColumn, SortDirection } from '../../src/figures/types.ts';
+import type { LineMode } from '../../src/charts/chart.ts';
 
 export interface ViewState {
   readonly from?: string;
@@ -13,9 +16,14 @@ export interface ViewState {
   readonly sort?: SortColumn;
   readonly dir?: SortDirection;
   readonly page?: number;
+  /** day, week or month; absent: chosen from the range. */
+  readonly interval?: string;
+  /** total, categories or previous; absent: a line per category when none is chosen. */
+  readonly lines?: LineMode;
 }
 
-const FILTERS = ['from', 'to', 'category', 'metric'] as const;
+const FILTERS = ['from', 'to', 'category', 'metric', 'interval'] as const;
+const LINES: readonly string[] = ['total', 'categories', 'previous'];
 const SORTS: readonly string[] = ['date', 'category', 'metric', 'value'];
 
 export function readState(search: string): ViewState {
@@ -29,6 +37,8 @@ export function readState(search: string): ViewState {
   if (sort !== null && SORTS.includes(sort)) state.sort = sort;
   const dir = query.get('dir');
   if (dir === 'asc' || dir === 'desc') state.dir = dir;
+  const lines = query.get('lines');
+  if (lines !== null && LINES.includes(lines)) state.lines = lines;
   const page = Number(query.get('page'));
   if (Number.isSafeInteger(page) && page > 1) state.page = page;
   return state as ViewState;
@@ -50,6 +60,7 @@ export function stateQuery(state: ViewState): string {
   if (state.sort !== undefined) query.set('sort', state.sort);
   if (state.dir !== undefined) query.set('dir', state.dir);
   if (state.page !== undefined && state.page > 1) query.set('page', String(state.page));
+  if (state.lines !== undefined) query.set('lines', state.lines);
   const text = query.toString();
   return text === '' ? '' : `?${text}`;
 }

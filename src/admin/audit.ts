@@ -38,6 +38,7 @@ export const AUDIT_ACTIONS: Readonly<Record<string, string>> = {
   data_import: 'Data import',
   report_pdf: 'PDF report',
   sso_wordpress: 'Sign-in with WordPress',
+  metric_format: 'Metric unit and decimals',
 };
 
 export function adminAuditRoutes(app: Hono<AppEnv>, deps: { readonly store: Store }): void {

@@ -9,6 +9,7 @@ import type { Limiter } from '../ratelimit/limiter.ts';
 import type { Rule } from '../ratelimit/store.ts';
 import { adminAuditRoutes } from './audit.ts';
 import { adminImportRoutes, auditRefusedImport } from './imports.ts';
+import { adminMetricRoutes } from './metrics.ts';
 import { adminUserRoutes } from './users.ts';
 
 export { IMPORT_BODY_LIMIT } from './imports.ts';
@@ -38,4 +39,5 @@ export function adminRoutes(app: Hono<AppEnv>, deps: AdminDeps): void {
   adminUserRoutes(app, deps);
   adminImportRoutes(app, deps);
   adminAuditRoutes(app, deps);
+  adminMetricRoutes(app, deps);
 }

@@ -2,8 +2,11 @@
  * A Chart (chart.ts) as an SVG string for the page. Safe under a strict Content-Security-Policy:
  * presentation attributes only (no `style=`, which `style-src` without 'unsafe-inline' blocks),
  * no event handlers, every piece of text escaped (category names come from imported CSV files).
- * Screen readers get `role="img"` named by <title> and described by <desc>; each point and bar
- * carries a <title> child, which browsers show as a native tooltip.
+ * Screen readers get `role="img"` named by <title> and described by <desc>. Points and bars carry
+ * no <title> of their own: the page shows a real tooltip from the chart's targets
+ * (public/lib/chart-tooltip.ts), by mouse and by keyboard, and the browser's would double it.
+ * Every colour is also a class (`f-ink` fill, `s-series` stroke) so that the page's style sheet
+ * can repaint the chart for dark mode; the attributes stay for anything that reads SVG alone.
  */
 import { type Chart, type Shape, PALETTE } from './chart.ts';
 
@@ -26,26 +29,28 @@ function chartId(chart: Chart): string {
   return `chart-${hash.toString(36)}`;
 }
 
+const dashOf = (dash: readonly number[] | undefined) => (dash === undefined ? '' : ` stroke-dasharray="${dash.join(' ')}"`);
+
 function shapeSvg(shape: Shape): string {
   switch (shape.kind) {
     case 'line':
-      return `<line x1="${shape.x1}" y1="${shape.y1}" x2="${shape.x2}" y2="${shape.y2}" stroke="${PALETTE[shape.stroke]}" stroke-width="${shape.width}"/>`;
+      return `<line x1="${shape.x1}" y1="${shape.y1}" x2="${shape.x2}" y2="${shape.y2}" stroke="${PALETTE[shape.stroke]}" stroke-width="${shape.width}"${dashOf(shape.dash)} class="s-${shape.stroke}"/>`;
     case 'polyline': {
       const points = shape.points.map((p) => `${p.x},${p.y}`).join(' ');
-      return `<polyline points="${points}" fill="none" stroke="${PALETTE[shape.stroke]}" stroke-width="${shape.width}" stroke-linejoin="round" stroke-linecap="round"/>`;
+      return `<polyline points="${points}" fill="none" stroke="${PALETTE[shape.stroke]}" stroke-width="${shape.width}"${dashOf(shape.dash)} stroke-linejoin="round" stroke-linecap="round" class="s-${shape.stroke}"/>`;
     }
-    case 'rect': {
-      const title = shape.label === undefined ? '' : `<title>${escapeXml(shape.label)}</title>`;
-      return `<rect x="${shape.x}" y="${shape.y}" width="${shape.width}" height="${shape.height}" fill="${PALETTE[shape.fill]}">${title}</rect>`;
-    }
+    case 'rect':
+      return `<rect x="${shape.x}" y="${shape.y}" width="${shape.width}" height="${shape.height}" fill="${PALETTE[shape.fill]}" class="f-${shape.fill}"/>`;
     case 'circle': {
-      // An invisible point is still painted (transparent), so it still receives the pointer.
-      const fill = shape.visible ? PALETTE[shape.fill] : 'transparent';
-      return `<circle cx="${shape.cx}" cy="${shape.cy}" r="${shape.r}" fill="${fill}"><title>${escapeXml(shape.label)}</title></circle>`;
+      if (!shape.visible) return '';
+      if (shape.hollow) {
+        return `<circle cx="${shape.cx}" cy="${shape.cy}" r="${shape.r}" fill="${PALETTE.surface}" stroke="${PALETTE[shape.fill]}" stroke-width="1.5" class="f-surface s-${shape.fill} partial"/>`;
+      }
+      return `<circle cx="${shape.cx}" cy="${shape.cy}" r="${shape.r}" fill="${PALETTE[shape.fill]}" class="f-${shape.fill}"/>`;
     }
     case 'text': {
       const weight = shape.weight === 'bold' ? ' font-weight="bold"' : '';
-      return `<text x="${shape.x}" y="${shape.y}" text-anchor="${shape.anchor}" font-size="${shape.size}"${weight} fill="${PALETTE[shape.fill]}">${escapeXml(shape.text)}</text>`;
+      return `<text x="${shape.x}" y="${shape.y}" text-anchor="${shape.anchor}" font-size="${shape.size}"${weight} fill="${PALETTE[shape.fill]}" class="f-${shape.fill}">${escapeXml(shape.text)}</text>`;
     }
   }
 }

@@ -82,20 +82,23 @@ export function isoWeek(date: string): string {
   return `${year}-W${String(week).padStart(2, '0')}`;
 }
 
-/** The short label of a bucket starting on `date`: `Mar 3`, `2026-W10`, `Mar 2026`. */
+/**
+ * The short label of a bucket starting on `date`: `Mar 3`, a week by its first day (`Mar 2`,
+ * the Monday: people read dates, not ISO week numbers), `Mar 2026`. In English, the page's
+ * language (`<html lang="en">`), so the page and the PDF print the same words.
+ */
 export function bucketLabel(date: string, bucket: Bucket): string {
-  if (bucket === 'week') return isoWeek(date);
   const month = MONTHS[Number(date.slice(5, 7)) - 1];
   if (month === undefined) return date;
   if (bucket === 'month') return `${month} ${date.slice(0, 4)}`;
   return `${month} ${Number(date.slice(8, 10))}`;
 }
 
-/** The unambiguous name of a bucket for tooltips and text alternatives. */
+/** The unambiguous name of a bucket for tooltips and text alternatives: `Mar 3, 2026`, `Week of Mar 2, 2026`, `Mar 2026`. */
 export function bucketTitle(date: string, bucket: Bucket): string {
-  if (bucket === 'week') return `${isoWeek(date)} (from ${date})`;
   if (bucket === 'month') return bucketLabel(date, 'month');
-  return date;
+  const day = `${bucketLabel(date, 'day')}, ${date.slice(0, 4)}`;
+  return bucket === 'week' ? `Week of ${day}` : day;
 }
 
 /** How many decimals (up to `max`) the most precise of `values` needs. */

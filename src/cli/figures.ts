@@ -8,7 +8,8 @@ import { parseCsv } from '../figures/csv.ts';
 import type { Figures } from '../figures/figures.ts';
 import { seedIfEmpty } from '../figures/seed.ts';
 import { isIsoDate } from '../figures/dates.ts';
-import type { ImportSummary } from '../figures/types.ts';
+import { checkDecimals, checkUnit } from '../figures/metric-formats.ts';
+import type { ImportSummary, MetricFormat } from '../figures/types.ts';
 import type { AuditEntry, Store } from '../store/index.ts';
 import { failure, parseArgs, UsageError } from './args.ts';
 
@@ -19,6 +20,11 @@ export const FIGURES_USAGE = `Usage: node dist/cli.cjs figures <command> [argume
                                         Re-importing a period replaces that period's records for
                                         the categories and metrics the file holds.
   list-imports [--limit N]              the latest imports, newest first
+  metrics                               every metric's unit and decimal places
+  metric-format <metric> [--unit TEXT] [--decimals N] [--reset]
+                                        how a metric's values are written everywhere (page,
+                                        charts, PDF); --unit "" for none, --reset for the
+                                        default from the data
   seed [--end-date YYYY-MM-DD] [--days N]
                                         sample figures (a year by default), only into an empty database
 
@@ -109,6 +115,33 @@ async function importFile(file: string, actor: string, deps: { figures: Figures;
   return 0;
 }
 
+function formatRow(f: MetricFormat): string {
+  return `${f.metric.padEnd(20)} unit ${(f.unit === '' ? '(none)' : f.unit).padEnd(12)} decimals ${f.decimals}${f.set ? '' : ' (from the data)'}`;
+}
+
+async function setFormat(metric: string | undefined, flags: ReadonlyMap<string, string>, deps: { figures: Figures; store: Store }, io: FiguresCliIo): Promise<number> {
+  if (metric === undefined) throw new UsageError('name the metric');
+  const formats = await deps.figures.metricFormats();
+  const current = formats.find((f) => f.metric === metric.normalize('NFC'));
+  if (current === undefined) throw new UsageError(`there is no metric "${metric}" (known: ${formats.map((f) => f.metric).join(', ') || 'none'})`);
+  const reset = flags.has('reset');
+  const unitText = flags.get('unit');
+  const decimalsText = flags.get('decimals');
+  if (!reset && unitText === undefined && decimalsText === undefined) throw new UsageError('give --unit, --decimals or --reset');
+  const unitProblem = unitText === undefined ? undefined : checkUnit(unitText);
+  if (unitProblem !== undefined) throw new UsageError(unitProblem);
+  const decimals = decimalsText === undefined ? undefined : /^\d$/.test(decimalsText) ? Number(decimalsText) : Number.NaN;
+  const decimalsProblem = decimals === undefined ? undefined : checkDecimals(decimals);
+  if (decimalsProblem !== undefined) throw new UsageError(decimalsProblem);
+  // What is not given stays as an admin set it.
+  const unit = reset ? null : (unitText ?? (current.set ? current.unit : null));
+  const places = reset ? null : (decimals ?? (current.set ? current.decimals : null));
+  const format = await deps.figures.setMetricFormat(current.metric, unit, places);
+  await deps.store.audit({ action: 'metric_format', outcome: 'success', actor: `cli:${io.operator}`, target: current.metric, detail: reset ? 'reset' : `unit ${JSON.stringify(format.unit)}, decimals ${format.decimals}` });
+  io.out(formatRow(format));
+  return 0;
+}
+
 function importRow(item: ImportSummary): string {
   const at = new Date(item.at * 1000).toISOString().slice(0, 16).replace('T', ' ');
   return `${String(item.id).padStart(5)}  ${at}  ${count(item.rows).padStart(9)}  ${count(item.replaced).padStart(9)}  ${item.from} … ${item.to}  ${item.actor.padEnd(16)} ${item.filename}`;
@@ -117,7 +150,7 @@ function importRow(item: ImportSummary): string {
 export async function figuresCommand(args: readonly string[], deps: { figures: Figures; store: Store }, io: FiguresCliIo): Promise<number> {
   try {
     const [command, ...rest] = args;
-    const { positional, flags } = parseArgs(rest);
+    const { positional, flags } = parseArgs(rest, ['reset']);
     switch (command) {
       case 'import': {
         const file = positional[0];
@@ -133,6 +166,12 @@ export async function figuresCommand(args: readonly string[], deps: { figures: F
         }
         return 0;
       }
+      case 'metrics': {
+        for (const f of await deps.figures.metricFormats()) io.out(formatRow(f));
+        return 0;
+      }
+      case 'metric-format':
+        return await setFormat(positional[0], flags, deps, io);
       case 'seed': {
         const endDate = flags.get('end-date') ?? io.today;
         if (!isIsoDate(endDate)) throw new UsageError('--end-date must be a real day written YYYY-MM-DD');

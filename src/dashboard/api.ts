@@ -1,14 +1,16 @@
 /**
  * The dashboard's figures (`/api/dashboard/...`): filters from the query string — the same
  * names the page keeps in its URL — validated against what the data holds, so a typo is a
- * `400` naming the field rather than an empty chart.
+ * `400` naming the field rather than an empty chart. `GET /api/dashboard/figures` also takes
+ * `interval` (day, week, month; auto when absent), `GET /api/dashboard/records.csv` the table's
+ * `sort` and `dir` (export.ts).
  */
 import type { Hono } from 'hono';
 import type { AppContext, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import { requireSession, type SessionDeps } from '../auth/session.ts';
 import type { Figures } from '../figures/figures.ts';
-import { FilterError, parseFilters, parseTableRequest } from '../figures/filters.ts';
+import { FilterError, parseFilters, parseSeriesRequest, parseTableRequest } from '../figures/filters.ts';
 import type { Filters } from '../figures/types.ts';
 
 export interface DashboardApiDeps extends SessionDeps {
@@ -37,7 +39,13 @@ export function dashboardApi(app: Hono<AppEnv>, deps: DashboardApiDeps): void {
 
   app.get('/api/dashboard/figures', session, async function dashboardFigures(c) {
     const filters = await requestFilters(c, figures, deps.today());
-    return c.json(await figures.view(filters));
+    let series;
+    try {
+      series = parseSeriesRequest(c.req.query());
+    } catch (error) {
+      throw asBadRequest(error);
+    }
+    return c.json(await figures.view(filters, series));
   });
 
   app.get('/api/dashboard/table', session, async function dashboardTable(c) {

@@ -63,14 +63,34 @@ function card(id: string, label: string): string {
   );
 }
 
-function chartFigure(id: string, title: string): string {
+function chartFigure(id: string, title: string, controls = ''): string {
   return (
-    `<figure class="chart" id="chart-${id}"><figcaption><h3>${title}</h3></figcaption>` +
+    `<figure class="chart" id="chart-${id}"><figcaption><h3>${title}</h3>${controls}</figcaption>` +
     '<div class="chart-frame"><div class="skeleton chart-skeleton"></div></div>' +
     '<p class="vh chart-description"></p>' +
     '<details class="chart-data"><summary>Show as table</summary><div class="table-scroll"></div></details></figure>'
   );
 }
+
+/** The interval and what the line chart draws (public/lib/view-controls.ts fills in and wires them). */
+const seriesControls =
+  '<div class="chart-controls">' +
+  '<label for="chart-interval">Interval</label><select id="chart-interval"><option value="">Auto</option>' +
+  '<option value="day">Day</option><option value="week">Week</option><option value="month">Month</option></select>' +
+  '<label for="chart-lines">Show</label><select id="chart-lines"><option value="categories">Each category</option>' +
+  '<option value="total">Total</option><option value="previous">Total and previous period</option></select></div>';
+
+/**
+ * For admins: how the chosen metric is written (unit, decimal places), beside the cards;
+ * public/lib/metric-format.ts fills it in and saves it through PUT /api/admin/metrics/:metric.
+ */
+const metricFormatForm =
+  '<details id="metric-format" class="metric-format"><summary>Unit and decimals of this metric</summary>' +
+  '<form id="metric-format-form" class="inline-form" novalidate>' +
+  '<label for="mf-unit">Unit</label><input id="mf-unit" name="unit" maxlength="12" size="8" autocomplete="off">' +
+  '<label for="mf-decimals">Decimal places</label><select id="mf-decimals" name="decimals">' +
+  '<option value="">From the data</option><option value="0">0</option><option value="1">1</option><option value="2">2</option><option value="3">3</option><option value="4">4</option></select>' +
+  '<button type="submit" class="small">Save</button><span id="mf-status" class="hint" role="status"></span></form></details>';
 
 function emptyState(base: string, session: Session): string {
   const noData =
@@ -88,7 +108,8 @@ export function dashboardPage(session: Session, deps: DashboardPageDeps, q: Quer
   const base = escapeHtml(deps.basePath);
   const main =
     '<div class="title-row"><h1 id="title">Dashboard</h1>' +
-    '<button type="button" id="download" class="secondary" disabled>Download PDF</button></div>' +
+    '<div class="downloads"><button type="button" id="download-csv" class="secondary" disabled>Download CSV</button>' +
+    '<button type="button" id="download" class="secondary" disabled>Download PDF</button></div></div>' +
     filterForm(base, q) +
     '<p id="status" class="status" role="status" aria-live="polite">Loading figures\u2026</p>' +
     '<div id="error" class="alert" role="alert" hidden><p id="error-message"></p>' +
@@ -97,11 +118,13 @@ export function dashboardPage(session: Session, deps: DashboardPageDeps, q: Quer
     '<noscript><p class="notice">The figures need JavaScript. Sign-in, sign-out and the filters above work without it.</p></noscript>' +
     '<div id="figures" aria-busy="true">' +
     '<p id="stale-note" class="stale-note" hidden></p>' +
-    '<section aria-labelledby="summary-title"><h2 id="summary-title" class="vh">Summary</h2><div class="cards">' +
+    '<section aria-labelledby="summary-title"><h2 id="summary-title" class="vh">Summary</h2><p id="up-to" class="up-to"></p>' +
+    (session.user.role === 'admin' ? metricFormatForm : '') +
+    '<div class="cards">' +
     card('total', 'Total') + card('average', 'Average per day') + card('count', 'Records') + card('change', 'Change vs previous period') +
     '</div></section>' +
     '<section aria-labelledby="charts-title"><h2 id="charts-title" class="vh">Charts</h2><div class="charts">' +
-    chartFigure('series', 'Over time') + chartFigure('breakdown', 'By category') +
+    chartFigure('series', 'Over time', seriesControls) + chartFigure('breakdown', 'By category') +
     '</div></section>' +
     '<section aria-labelledby="records-title" class="records"><h2 id="records-title">Records</h2>' +
     '<div class="table-scroll" id="records-scroll" tabindex="0" role="region" aria-label="Records table"><table id="records"><caption class="vh">Records matching the filters; the column buttons sort them.</caption><thead><tr>' +

@@ -10,7 +10,9 @@ import { readJsonObject } from '../http/body.ts';
 import type { ClientAddress } from '../http/client-ip.ts';
 import { AppError } from '../http/errors.ts';
 import { requireSession, type Session, type SessionDeps } from '../auth/session.ts';
-import { requestFilters } from './api.ts';
+import { asBadRequest, requestFilters } from './api.ts';
+import { attachment, viewFileName } from './file-name.ts';
+import { parseOrder, parseSeriesRequest } from '../figures/filters.ts';
 import type { Limiter } from '../ratelimit/limiter.ts';
 import type { Rule } from '../ratelimit/store.ts';
 import type { Store } from '../store/index.ts';
@@ -32,7 +34,8 @@ export interface ReportRouteDeps extends SessionDeps {
   readonly limits?: { readonly limiter: Limiter; readonly pdf: Rule };
 }
 
-const FILTER_FIELDS = ['from', 'to', 'category', 'metric'] as const;
+// The filters, and the table's order (`sort`, `dir`) so the report lists rows as the page did.
+const FILTER_FIELDS = ['from', 'to', 'category', 'metric', 'sort', 'dir', 'interval', 'lines'] as const;
 
 async function readFilterBody(c: AppContext): Promise<Record<string, string | undefined>> {
   const form = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header('Content-Type') ?? '');
@@ -53,20 +56,31 @@ export function reportRoutes(app: Hono<AppEnv>, deps: ReportRouteDeps): void {
   app.post('/api/reports/pdf', requireSession(deps), async function pdfReport(c) {
     const session = c.get('session') as Session;
     if (deps.limits !== undefined) await deps.limits.limiter.check(c, deps.limits.pdf, `user:${session.user.id}`);
-    const filters = await requestFilters(c, deps.figures, deps.today(), await readFilterBody(c));
-    const view = await deps.figures.view(filters);
+    const body = await readFilterBody(c);
+    const filters = await requestFilters(c, deps.figures, deps.today(), body);
+    let order;
+    let series;
+    try {
+      // Without a sort the report keeps its historical order: oldest first.
+      order = body.sort === undefined && body.dir === undefined ? undefined : parseOrder(body);
+      series = parseSeriesRequest(body);
+    } catch (error) {
+      throw asBadRequest(error);
+    }
+    const lines = body.lines as ReportInput['lines'];
+    const view = await deps.figures.view(filters, series);
     if (view.summary.count > MAX_REPORT_ROWS) {
       throw new AppError('bad_request', {
         message: `These filters match ${view.summary.count.toLocaleString('en')} records; a report holds at most ${MAX_REPORT_ROWS.toLocaleString('en')}. Choose a shorter period or one category.`,
         details: { field: 'from' },
       });
     }
-    const rows = await deps.figures.rows(filters, MAX_REPORT_ROWS);
+    const rows = await deps.figures.rows(filters, MAX_REPORT_ROWS, order);
     const generatedAt = deps.clock();
     let pdf: Uint8Array;
     try {
       pdf = await inTurn(() =>
-        deps.renderReport({ title: 'Figures report', organisation: deps.organisation, generatedBy: session.user.displayName, generatedAt, filters, view, rows }),
+        deps.renderReport({ title: 'Figures report', organisation: deps.organisation, generatedBy: session.user.displayName, generatedAt, filters, view, rows, ...(order === undefined ? {} : { order }), ...(lines === undefined ? {} : { lines }) }),
       );
     } catch (error) {
       // The font or pdf-lib failing is ours (logged with the request id), never the member's.
@@ -82,7 +96,7 @@ export function reportRoutes(app: Hono<AppEnv>, deps: ReportRouteDeps): void {
     });
     return c.body(pdf as Uint8Array<ArrayBuffer>, 200, {
       'Content-Type': 'application/pdf',
-      'Content-Disposition': `attachment; filename="dashboard-report-${generatedAt.toISOString().slice(0, 10)}.pdf"`,
+      'Content-Disposition': attachment(viewFileName(filters, 'pdf')),
       'Content-Length': String(pdf.byteLength),
     });
   });

@@ -4,7 +4,7 @@
  * throws FilterError naming the field, which the API turns into a `400` the page can point at.
  */
 import { addDays, addYears, isIsoDate } from './dates.ts';
-import { SORT_COLUMNS, type FilterOptions, type Filters, type SortColumn, type TableRequest } from './types.ts';
+import { SORT_COLUMNS, type Bucket, type FilterOptions, type Filters, type SeriesRequest, type SortColumn, type TableRequest } from './types.ts';
 
 export class FilterError extends Error {
   readonly field: string;
@@ -74,4 +74,26 @@ export function parseTableRequest(query: QueryValues): TableRequest {
   const dir = given(query, 'dir') ?? 'desc';
   if (dir !== 'asc' && dir !== 'desc') throw new FilterError('dir', 'dir must be asc or desc');
   return { page, pageSize, sort: sortText as SortColumn, dir };
+}
+
+const INTERVALS: readonly string[] = ['day', 'week', 'month'];
+
+const LINES: readonly string[] = ['total', 'categories', 'previous'];
+
+/** `interval=day|week|month` (absent or `auto`: chosen from the range's length); `lines=categories` adds a line per category. */
+export function parseSeriesRequest(query: QueryValues): SeriesRequest {
+  const interval = given(query, 'interval');
+  const lines = given(query, 'lines');
+  if (interval !== undefined && interval !== 'auto' && !INTERVALS.includes(interval)) throw new FilterError('interval', 'The interval must be day, week, month or auto.');
+  if (lines !== undefined && !LINES.includes(lines)) throw new FilterError('lines', 'The lines to draw must be total, categories or previous.');
+  return {
+    ...(interval === undefined || interval === 'auto' ? {} : { interval: interval as Bucket }),
+    ...(lines === 'categories' ? { byCategory: true } : {}),
+  };
+}
+
+/** The table's order alone (`sort`, `dir`), for the report and the export. */
+export function parseOrder(query: QueryValues): Pick<TableRequest, 'sort' | 'dir'> {
+  const { sort, dir } = parseTableRequest({ sort: query.sort, dir: query.dir });
+  return { sort, dir };
 }

@@ -35,4 +35,18 @@ export const FIGURES_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    // How each metric is written (metric-formats.ts): a unit and decimal places chosen by an
+    // admin; a NULL decimals means "as the data needs".
+    version: 2,
+    up(q) {
+      q.exec(`
+        CREATE TABLE metrics (
+          metric TEXT PRIMARY KEY,
+          unit TEXT NOT NULL DEFAULT '',
+          decimals INTEGER CHECK (decimals IS NULL OR decimals BETWEEN 0 AND 4)
+        );
+      `);
+    },
+  },
 ];

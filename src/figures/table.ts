@@ -46,11 +46,13 @@ export function readTable(q: Query, filters: Filters, request: TableRequest): Ta
   return { ...request, page, rows, total };
 }
 
-/** Every matching record, oldest first (`limit`: at most that many). */
-export function readRows(q: Query, filters: Filters, limit?: number): RecordRow[] {
+/**
+ * Every matching record (`limit`: at most that many): oldest first, or in a table's order
+ * (`order`), so that a report or an export lists them as the page showed them.
+ */
+export function readRows(q: Query, filters: Filters, limit?: number, order?: Pick<TableRequest, 'sort' | 'dir'>): RecordRow[] {
   const { sql, params } = where(filters);
   const max = limit === undefined ? -1 : Math.max(0, Math.floor(limit));
-  return q
-    .all<SqlRecord>(`SELECT ${COLUMNS} FROM records WHERE ${sql} ORDER BY date ASC, category ASC, metric ASC LIMIT ?`, [...params, max])
-    .map(toRow);
+  const orderBy = order === undefined ? 'date ASC, category ASC, metric ASC' : `${ORDER_BY[order.sort]} ${order.dir === 'asc' ? 'ASC' : 'DESC'}, ${THEN}`;
+  return q.all<SqlRecord>(`SELECT ${COLUMNS} FROM records WHERE ${sql} ORDER BY ${orderBy} LIMIT ?`, [...params, max]).map(toRow);
 }

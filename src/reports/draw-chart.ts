@@ -13,7 +13,7 @@ export function drawChart(page: PDFPage, chart: Chart, left: number, top: number
   for (const shape of chart.shapes) {
     switch (shape.kind) {
       case 'line':
-        page.drawLine({ start: { x: X(shape.x1), y: Y(shape.y1) }, end: { x: X(shape.x2), y: Y(shape.y2) }, thickness: shape.width, color: colour(shape.stroke) });
+        page.drawLine({ start: { x: X(shape.x1), y: Y(shape.y1) }, end: { x: X(shape.x2), y: Y(shape.y2) }, thickness: shape.width, color: colour(shape.stroke), ...(shape.dash ? { dashArray: [...shape.dash] } : {}) });
         break;
       case 'polyline': {
         // One path, not a segment per point: joins stay round and the content stream small.
@@ -21,7 +21,7 @@ export function drawChart(page: PDFPage, chart: Chart, left: number, top: number
         const d = shape.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x} ${p.y}`).join(' ');
         // drawSvgPath cannot set the line join; its graphics state inherits this one's.
         page.pushOperators(pushGraphicsState(), setLineJoin(LineJoinStyle.Round));
-        page.drawSvgPath(d, { x: left, y: top, borderColor: colour(shape.stroke), borderWidth: shape.width, borderLineCap: LineCapStyle.Round });
+        page.drawSvgPath(d, { x: left, y: top, borderColor: colour(shape.stroke), borderWidth: shape.width, borderLineCap: LineCapStyle.Round, ...(shape.dash ? { borderDashArray: [...shape.dash] } : {}) });
         page.pushOperators(popGraphicsState());
         break;
       }
@@ -31,7 +31,9 @@ export function drawChart(page: PDFPage, chart: Chart, left: number, top: number
         }
         break;
       case 'circle':
-        if (shape.visible) page.drawCircle({ x: X(shape.cx), y: Y(shape.cy), size: shape.r, color: colour(shape.fill) });
+        if (!shape.visible) break;
+        if (shape.hollow) page.drawCircle({ x: X(shape.cx), y: Y(shape.cy), size: shape.r, color: colour('surface'), borderColor: colour(shape.fill), borderWidth: 1.2 });
+        else page.drawCircle({ x: X(shape.cx), y: Y(shape.cy), size: shape.r, color: colour(shape.fill) });
         break;
       case 'text': {
         const face = shape.weight === 'bold' ? faces.bold : faces.regular;

@@ -10,7 +10,8 @@
 import { PDFDocument, type PDFFont } from 'pdf-lib';
 import type { ReportFonts } from './font.ts';
 import { fitText, formatDateTimeUtc } from '../charts/format.ts';
-import type { Filters, FiguresView, RecordRow } from '../figures/types.ts';
+import type { Filters, FiguresView, RecordRow, TableRequest } from '../figures/types.ts';
+import type { LineMode } from '../charts/chart.ts';
 import { fontkitForPdfLib } from './fontkit.ts';
 import { CONTENT_WIDTH, FOOTER_BASELINE, MARGIN, PAGE_HEIGHT, PAGE_WIDTH, pageCount, tablePageCount } from './layout.ts';
 import { drawSummaryPage } from './summary-page.ts';
@@ -29,6 +30,10 @@ export interface ReportInput {
   readonly view: FiguresView;
   /** Every row of the view, in the order to print them. */
   readonly rows: readonly RecordRow[];
+  /** The table's order on the page, when the rows follow it (printed above the table). */
+  readonly order?: Pick<TableRequest, 'sort' | 'dir'>;
+  /** The line chart as the page drew it (total by default). */
+  readonly lines?: LineMode;
 }
 
 export const REPORT_CREATOR = 'Members dashboard';
@@ -80,7 +85,7 @@ export async function renderReport(input: ReportInput, fonts: ReportFonts): Prom
   drawSummaryPage(first, input, faces);
   drawFooter(first, input, faces, 1, total);
 
-  const drawTablePage = createTableWriter(input.rows, faces);
+  const drawTablePage = createTableWriter(input.rows, faces, input.view.format, input.order);
   for (let index = 0; index < tablePageCount(input.rows.length); index += 1) {
     const page = doc.addPage([PAGE_WIDTH, PAGE_HEIGHT]);
     drawTablePage({ page, index });

@@ -5,7 +5,8 @@
  */
 import type { PDFPage } from 'pdf-lib';
 import { barChart, foldBreakdown, lineChart } from '../charts/chart.ts';
-import { dayNumber, fitText, formatChange, formatDateTimeUtc, formatNumber } from '../charts/format.ts';
+import { dayNumber, fitText, formatDateTimeUtc, formatNumber } from '../charts/format.ts';
+import { changeText, formatValue, upToText } from '../charts/summary-text.ts';
 import { drawChart } from './draw-chart.ts';
 import { BODY_BOTTOM, CONTENT_WIDTH, MARGIN } from './layout.ts';
 import type { ReportInput } from './report.ts';
@@ -42,17 +43,17 @@ interface Card {
 }
 
 function cards(input: ReportInput): Card[] {
-  const { summary } = input.view;
-  const { previous } = summary;
+  const { view } = input;
+  const { summary, format } = view;
+  const change = changeText(view);
+  // The note may be long ("vs … : … (both up to day 12: …)"): cut at its colon onto two lines.
+  const split = change.note.indexOf(': ');
+  const notes = split > 0 && change.direction !== 'none' ? [change.note.slice(0, split), change.note.slice(split + 2)] : [change.note];
   return [
-    { label: 'Total', value: formatNumber(summary.total), notes: [clean(input.filters.metric)] },
-    { label: 'Average per day', value: formatNumber(summary.average), notes: ['over days with data'] },
+    { label: 'Total', value: formatValue(summary.total, format), notes: [clean(input.filters.metric), upToText(view)] },
+    { label: 'Average per day', value: formatValue(summary.average, format), notes: ['over days with data'] },
     { label: 'Records', value: formatNumber(summary.count, 0), notes: ['listed from page 2'] },
-    {
-      label: 'Change vs previous period',
-      value: formatChange(summary.change),
-      notes: [`${previous.from} – ${previous.to}`, `previous total ${formatNumber(previous.total)}`],
-    },
+    { label: 'Change vs previous period', value: change.value, notes },
   ];
 }
 
@@ -107,13 +108,14 @@ export function drawSummaryPage(page: PDFPage, input: ReportInput, faces: Faces)
 
   const lineTitle = lineChartTitle(input);
   drawText(page, faces.bold, clean(lineTitle), { x: MARGIN, y: fromTop(LINE_CHART_TOP - 8), size: 12 });
-  const line = lineChart(input.view.series, { width: CONTENT_WIDTH, height: LINE_CHART_HEIGHT, title: lineTitle });
+  const { decimals, unit } = input.view.format;
+  const line = lineChart(input.view.series, { width: CONTENT_WIDTH, height: LINE_CHART_HEIGHT, title: lineTitle, decimals, unit, mode: input.lines ?? 'total' });
   drawChart(page, line, MARGIN, fromTop(LINE_CHART_TOP), faces);
 
   const barTitle = barChartTitle(input);
   drawText(page, faces.bold, clean(barTitle), { x: MARGIN, y: fromTop(BAR_CHART_TOP - 8), size: 12 });
   const bars = foldBreakdown(input.view.breakdown).length;
   const height = Math.min(BODY_BOTTOM - 12 - BAR_CHART_TOP, Math.max(90, 30 + bars * 22));
-  const bar = barChart(input.view.breakdown, { width: CONTENT_WIDTH, height, title: barTitle });
+  const bar = barChart(input.view.breakdown, { width: CONTENT_WIDTH, height, title: barTitle, decimals, unit, highlight: input.filters.category });
   drawChart(page, bar, MARGIN, fromTop(BAR_CHART_TOP), faces);
 }

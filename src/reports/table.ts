@@ -4,8 +4,8 @@
  * width with an ellipsis (a cell is one line, so the page count is known in advance).
  */
 import type { PDFPage } from 'pdf-lib';
-import { fitText, formatNumber, fractionDigits } from '../charts/format.ts';
-import type { RecordRow } from '../figures/types.ts';
+import { fitText, formatNumber } from '../charts/format.ts';
+import type { MetricFormat, RecordRow, TableRequest } from '../figures/types.ts';
 import {
   CELL_PADDING,
   COLUMNS,
@@ -31,7 +31,7 @@ const LEFTS = COLUMNS.reduce<number[]>((acc, col, i) => [...acc, i === 0 ? MARGI
 function cellText(row: RecordRow, column: Column, decimals: number): string {
   switch (column.key) {
     case 'value':
-      return formatNumber(row.value, 2, decimals);
+      return formatNumber(row.value, decimals, decimals);
     case 'note':
       return row.note ?? '';
     default:
@@ -65,20 +65,36 @@ export interface TablePage {
   readonly index: number;
 }
 
-export function createTableWriter(rows: readonly RecordRow[], faces: Faces) {
+const ORDER_WORDS: Readonly<Record<TableRequest['sort'], readonly [string, string]>> = {
+  date: ['oldest first', 'newest first'],
+  category: ['A to Z', 'Z to A'],
+  metric: ['A to Z', 'Z to A'],
+  value: ['smallest first', 'largest first'],
+};
+
+/** "sorted by value, largest first", as the page's table was. */
+export function orderText(order: Pick<TableRequest, 'sort' | 'dir'> | undefined): string {
+  if (order === undefined) return 'oldest first';
+  return `sorted by ${order.sort}, ${ORDER_WORDS[order.sort][order.dir === 'asc' ? 0 : 1]}`;
+}
+
+export function createTableWriter(rows: readonly RecordRow[], faces: Faces, format: Pick<MetricFormat, 'decimals' | 'unit'>, order?: Pick<TableRequest, 'sort' | 'dir'>) {
   const fit = createFitter(faces.regular);
-  const decimals = fractionDigits(rows.map((row) => row.value));
+  const { decimals } = format;
 
   return function drawTablePage({ page, index }: TablePage): void {
     const first = index * ROWS_PER_PAGE;
     const slice = rows.slice(first, first + ROWS_PER_PAGE);
     drawText(page, faces.bold, 'Records', { x: MARGIN, y: fromTop(TABLE_HEADING_BASELINE), size: 12 });
-    const range = rows.length === 0 ? 'no rows' : `rows ${formatNumber(first + 1, 0)}–${formatNumber(first + slice.length, 0)} of ${formatNumber(rows.length, 0)}`;
+    const range = rows.length === 0 ? 'no rows' : `rows ${formatNumber(first + 1, 0)}–${formatNumber(first + slice.length, 0)} of ${formatNumber(rows.length, 0)}, ${orderText(order)}`;
     drawText(page, faces.regular, range, { x: MARGIN + CONTENT_WIDTH, y: fromTop(TABLE_HEADING_BASELINE), size: 9, anchor: 'end', color: colour('muted') });
 
     page.drawRectangle({ x: MARGIN, y: fromTop(TABLE_HEADER_TOP + HEADER_HEIGHT), width: CONTENT_WIDTH, height: HEADER_HEIGHT, color: colour(HEADER_FILL) });
     const headerBaseline = fromTop(TABLE_HEADER_TOP + 13.5);
-    COLUMNS.forEach((column, i) => drawCell(page, faces.bold, column.title, column, LEFTS[i]!, headerBaseline));
+    COLUMNS.forEach((column, i) => {
+      const unit = column.key === 'value' && format.unit !== '' ? ` (${format.unit})` : '';
+      drawCell(page, faces.bold, fit(`${column.title}${unit}`, column), column, LEFTS[i]!, headerBaseline);
+    });
 
     const bodyTop = TABLE_HEADER_TOP + HEADER_HEIGHT;
     if (slice.length === 0) {

@@ -77,8 +77,8 @@ test('first visit: sign in, and the dashboard shows figures on the first load', 
 
   assert.ok(number(await text(page, '#card-total .card-value')) > 0, 'the total is a number');
   assert.match(await text(page, '#card-count .card-value'), /^\d[\d,]*$/);
-  assert.match(await text(page, '#card-change .card-value'), /^[▲▼] (Up|Down) [+-][\d.,]+%$|^No change$|^–$/, 'the change says its direction in words too');
-  assert.ok((await page.locator('#chart-series svg circle').count()) > 10, 'the line chart has points');
+  assert.match(await text(page, '#card-change .card-value'), /^[▲▼] (Up|Down) [+-][\d.,]+%$|^No change$|^–No comparison$/, 'the change says its direction in words too');
+  assert.ok((await page.locator('#chart-series svg polyline').count()) >= 4, 'the line chart has a line per category');
   assert.ok((await page.locator('#chart-breakdown svg rect').count()) >= 4, 'the bar chart has a bar per category');
   assert.match((await page.locator('#chart-series svg[role="img"] > title').textContent()) ?? '', / per (day|week|month)$/);
   assert.ok((await text(page, '#chart-series .chart-description')).length > 20, 'the chart has a text alternative');
@@ -112,7 +112,8 @@ test('filters change cards, charts, table and URL; the URL reloads to the same v
   assert.notEqual(seoulTotal, allTotal, 'the total changed');
   assert.ok(number(seoulTotal) < number(allTotal));
   assert.equal(await text(page, '#card-count .card-note'), '서울 지점');
-  assert.ok((await page.locator('#chart-breakdown svg rect').count()) < allBars, 'the breakdown shows one category');
+  assert.equal(await page.locator('#chart-breakdown svg rect').count(), allBars, 'the breakdown still shows every category');
+  assert.equal(await page.locator('#chart-breakdown svg rect.f-series').count(), 1, 'the chosen one drawn strong among them');
   assert.deepEqual([...new Set(await columnTexts(page, 2))], ['서울 지점'], 'every row is of the chosen category');
 
   await page.reload();
@@ -205,18 +206,18 @@ test('sorting by a column header and paging through the records', async (t) => {
   await page.context().close();
 });
 
-test('Download PDF saves the report under its dated name', async (t) => {
+test('Download PDF saves the report under a name made from the filters', async (t) => {
   const browser = await launchChromium(t);
   if (browser === undefined) return;
   const { base } = await sharedApp();
   const { page, problems } = await openSignedIn(browser, base);
   const button = page.getByRole('button', { name: 'Download PDF' });
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), button.click()]);
-  assert.match(download.suggestedFilename(), /^dashboard-report-\d{4}-\d{2}-\d{2}\.pdf$/);
+  assert.match(download.suggestedFilename(), /^new-members_all_\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\.pdf$/, 'named after the filters');
   const file = await download.path();
   assert.equal(readFileSync(file).subarray(0, 5).toString('latin1'), '%PDF-');
   await page.waitForFunction(() => document.querySelector('#download')?.textContent === 'Download PDF');
-  assert.match(await text(page, '#status'), /Report downloaded: dashboard-report-/);
+  assert.match(await text(page, '#status'), /Report downloaded: new-members_all_/);
 
   // The server's limit on reports, as the reader sees it (the limit itself is tested over HTTP).
   await page.route('**/api/reports/pdf', (route) =>
@@ -270,7 +271,7 @@ test('on a phone (375 × 740) nothing overflows sideways', async (t) => {
   if (browser === undefined) return;
   const { base } = await sharedApp();
   const { page, problems } = await openSignedIn(browser, base, { width: 375, height: 740 });
-  assert.ok((await page.locator('#chart-series svg circle').count()) > 0);
+  assert.ok((await page.locator('#chart-series svg polyline').count()) > 0);
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 375, `the page is ${width} px wide`);
   // The table scrolls inside its own box instead.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { barChart, type Chart, EMPTY_TEXT, foldBreakdown, lineChart, niceTicks, type Shape } from '../../src/charts/chart.ts';
 import { chartSvg, escapeXml } from '../../src/charts/chart-svg.ts';
-import { bucketLabel, fitText, formatChange, formatCompact, formatNumber, fractionDigits, isoWeek } from '../../src/charts/format.ts';
+import { bucketLabel, bucketTitle, fitText, formatChange, formatCompact, formatNumber, fractionDigits, isoWeek } from '../../src/charts/format.ts';
 import type { Series } from '../../src/figures/types.ts';
 
 const size = { width: 600, height: 240 };
@@ -58,7 +58,9 @@ describe('format', () => {
     assert.equal(formatChange(-0.04), '-4%');
     assert.equal(formatChange(null), '–');
     assert.equal(bucketLabel('2026-03-03', 'day'), 'Mar 3');
-    assert.equal(bucketLabel('2026-03-02', 'week'), '2026-W10');
+    assert.equal(bucketLabel('2026-03-02', 'week'), 'Mar 2', 'a week by its first day, not its ISO number');
+    assert.equal(bucketTitle('2026-03-02', 'week'), 'Week of Mar 2, 2026');
+    assert.equal(bucketTitle('2026-03-03', 'day'), 'Mar 3, 2026');
     assert.equal(bucketLabel('2026-03-01', 'month'), 'Mar 2026');
     assert.equal(isoWeek('2021-01-03'), '2020-W53');
     assert.equal(isoWeek('2024-12-30'), '2025-W01');
@@ -85,9 +87,9 @@ describe('line chart', () => {
     const chart = lineChart(days([1234, 200, 9800]), { ...size, title: 'Revenue per day', unit: 'EUR' });
     assert.deepEqual(
       of(chart, 'circle').map((c) => c.label),
-      ['2026-03-01: 1,234 EUR', '2026-03-02: 200 EUR', '2026-03-03: 9,800 EUR'],
+      ['Mar 1, 2026: 1,234 EUR', 'Mar 2, 2026: 200 EUR', 'Mar 3, 2026: 9,800 EUR'],
     );
-    assert.equal(chart.description, 'Revenue per day by day, 2026-03-01 to 2026-03-03: lowest 200 EUR on 2026-03-02, highest 9,800 EUR on 2026-03-03, total 11,234 EUR.');
+    assert.equal(chart.description, 'Revenue per day by day, Mar 1, 2026 to Mar 3, 2026: lowest 200 EUR on Mar 2, 2026, highest 9,800 EUR on Mar 3, 2026, total 11,234 EUR.');
     assert.ok(texts(chart).includes('10k'), 'y axis tops out at a nice 10k');
     assert.ok(texts(chart).includes('Mar 1'));
     const [line] = of(chart, 'polyline');
@@ -105,7 +107,7 @@ describe('line chart', () => {
     const left = Math.min(...grid.map((l) => l.x1));
     const right = Math.max(...grid.map((l) => l.x2));
     assert.ok(Math.abs(point!.cx - (left + right) / 2) < 0.01);
-    assert.match(chart.description, /2026-03-01: 42\.$/);
+    assert.match(chart.description, /Mar 1, 2026: 42\.$/);
   });
 
   test('all zeros: an axis from 0 to 1, every point on the zero line', () => {
@@ -128,8 +130,9 @@ describe('line chart', () => {
 
   test('weekly and monthly buckets label the axis by week and month', () => {
     const weeks = lineChart({ bucket: 'week', points: [{ date: '2026-03-02', value: 1 }, { date: '2026-03-09', value: 2 }] }, { ...size, title: 'W' });
-    assert.ok(texts(weeks).includes('2026-W10') && texts(weeks).includes('2026-W11'));
-    assert.equal(of(weeks, 'circle')[0]!.label, '2026-W10 (from 2026-03-02): 1');
+    assert.ok(texts(weeks).includes('Mar 2') && texts(weeks).includes('Mar 9'));
+    assert.equal(of(weeks, 'circle')[0]!.label, 'Week of Mar 2, 2026: 1');
+    assert.deepEqual(weeks.targets[1]!.lines, ['Week of Mar 9, 2026', '2']);
     const months = lineChart({ bucket: 'month', points: [{ date: '2026-01-01', value: 1 }, { date: '2026-02-01', value: 2 }] }, { ...size, title: 'M' });
     assert.ok(texts(months).includes('Jan 2026') && texts(months).includes('Feb 2026'));
   });
@@ -139,7 +142,8 @@ describe('line chart', () => {
     const chart = lineChart({ bucket: 'day', points }, { ...size, title: 'Year' });
     const xLabels = of(chart, 'text').filter((t) => t.anchor === 'middle');
     assert.ok(xLabels.length >= 4 && xLabels.length <= 12, `${xLabels.length} date labels`);
-    assert.equal(of(chart, 'circle').filter((c) => c.visible).length, 0, 'too many points to mark: hover targets only');
+    assert.equal(of(chart, 'circle').length, 0, 'too many points to mark: the targets carry the tooltips');
+    assert.equal(chart.targets.length, 365);
     for (const s of chart.shapes) {
       const [x, y] = s.kind === 'circle' ? [s.cx, s.cy] : s.kind === 'polyline' ? [s.points[0]!.x, s.points[0]!.y] : s.kind === 'line' ? [s.x2, s.y2] : [s.x, s.y];
       assert.ok(x >= 0 && x <= size.width && y >= 0 && y <= size.height, `${s.kind} at ${x},${y}`);
@@ -211,15 +215,15 @@ describe('chart SVG', () => {
     assertBalanced(svg);
   });
 
-  test('named by <title>, described by <desc>, a tooltip on each bar and point', () => {
+  test('named by <title>, described by <desc>, no native tooltips', () => {
     const [, ids] = /aria-labelledby="([^"]+)"/.exec(svg) ?? [];
     const [titleId, descId] = ids!.split(' ');
     assert.match(svg, /^<svg [^>]*role="img"/);
     assert.ok(svg.includes(`<title id="${titleId}">Title &lt;script&gt;`));
     assert.ok(svg.includes(`<desc id="${descId}">${escapeXml(chart.description)}</desc>`));
-    assert.equal(svg.match(/<rect [^>]*><title>/g)?.length, 2);
+    assert.equal(svg.match(/<title/g)?.length, 1, 'no <title> on bars: the page shows a real tooltip');
     const line = chartSvg(lineChart(days([1, 2, 3]), { ...size, title: 'Line' }));
-    assert.equal(line.match(/<circle [^>]*><title>2026-03-0\d: \d<\/title><\/circle>/g)?.length, 3);
+    assert.equal(line.match(/<circle [^>]*class="f-series"\/>/g)?.length, 3);
     assert.notEqual(/id="([^"]+)-title"/.exec(line)?.[1], titleId?.replace(/-title$/, ''), 'two charts, two ids');
   });
 
@@ -227,7 +231,8 @@ describe('chart SVG', () => {
     for (const markup of [svg, chartSvg(lineChart(days([5, -5]), { ...size, title: 'L' }))]) {
       assert.doesNotMatch(markup, /\sstyle=/);
       assert.doesNotMatch(markup, /\son[a-z]+=/i);
-      assert.match(markup, /font-size="10"/);
+      assert.match(markup, /font-size="12"/, 'readable text, not 10 px');
+      assert.doesNotMatch(markup, /font-size="(\d|10|11)"/);
     }
   });
 });

@@ -57,3 +57,23 @@ test('problems: each printed as "line N: reason", the rest counted, nothing impo
   assert.equal(await figures.count(), 0);
   assert.deepEqual(entries.map((e) => [e.outcome, e.actor, e.detail]), [['failure', 'ops', '205 bad lines']]);
 });
+
+test('metrics and metric-format: list, set a unit and places (keeping what is not given), reset; bad values are usage errors', async (t) => {
+  const { figures } = openTestFigures(t);
+  await figures.importRecords([{ date: '2025-01-01', category: 'a', metric: 'revenue', value: 1.25, note: null }], { actor: 'x', filename: 'x.csv' });
+  const { store, entries } = auditStore();
+  const run = async (...args: string[]) => {
+    const term = io({}, false);
+    return { code: await figuresCommand(args, { figures, store }, term.value), out: term.out, err: term.err };
+  };
+  assert.deepEqual((await run('metrics')).out, ['revenue              unit (none)       decimals 2 (from the data)']);
+  assert.deepEqual((await run('metric-format', 'revenue', '--unit', 'EUR')).out, ['revenue              unit EUR          decimals 2']);
+  assert.deepEqual((await run('metric-format', 'revenue', '--decimals', '0')).out, ['revenue              unit EUR          decimals 0'], 'the unit stays');
+  assert.deepEqual((await run('metric-format', 'revenue', '--reset')).out, ['revenue              unit (none)       decimals 2 (from the data)']);
+  assert.equal(entries.filter((e) => e.action === 'metric_format').length, 3);
+  for (const args of [['metric-format', 'revenue', '--decimals', '7'], ['metric-format', 'profit', '--unit', 'EUR'], ['metric-format', 'revenue'], ['metric-format', 'revenue', '--unit', ' x']]) {
+    const refused = await run(...args);
+    assert.equal(refused.code, 2, args.join(' '));
+    assert.match(refused.err[0]!, /^error: /);
+  }
+});

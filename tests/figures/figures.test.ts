@@ -16,8 +16,17 @@ test('an empty database: no options, a zero view with every bucket, an empty pag
   assert.deepEqual(await figures.options(), { categories: [], metrics: [], firstDate: null, lastDate: null });
   assert.equal(loads(), 1);
   const view = await figures.view({ from: '2025-01-01', to: '2025-01-07', category: null, metric: '' });
-  assert.deepEqual(view.summary, { total: 0, average: 0, count: 0, previous: { from: '2024-12-25', to: '2024-12-31', total: 0 }, change: null });
+  assert.deepEqual(view.summary, {
+    total: 0,
+    average: 0,
+    count: 0,
+    previous: { from: '2024-12-25', to: '2024-12-31', total: 0 },
+    change: null,
+    comparison: { status: 'no-data', currentTo: '2025-01-07', currentTotal: 0 },
+  });
+  assert.deepEqual(view.coverage, { first: null, last: null });
   assert.deepEqual(view.series.points.map((p) => p.value), [0, 0, 0, 0, 0, 0, 0]);
+  assert.ok(view.series.points.every((p) => p.partial?.days === 0), 'no data at all: gaps, not zeros');
   assert.deepEqual(view.breakdown, []);
   const page = await figures.table({ from: '2025-01-01', to: '2025-01-07', category: null, metric: '' }, { page: 1, pageSize: 25, sort: 'date', dir: 'desc' });
   assert.deepEqual(page, { page: 1, pageSize: 25, sort: 'date', dir: 'desc', rows: [], total: 0 });
@@ -108,6 +117,7 @@ test('summary: total, average per day with data, count, the previous period and 
   assert.equal(all.summary.average, Number((100 / 9).toPrecision(15)), 'nine days have data');
   assert.deepEqual(all.summary.previous, { from: '2025-02-19', to: '2025-02-28', total: 50 });
   assert.equal(all.summary.change, 1);
+  assert.equal(all.summary.comparison.status, 'compared');
   assert.deepEqual(all.breakdown, [{ category: 'a', value: 90 }, { category: 'b', value: 10 }]);
   assert.equal(all.series.bucket, 'day');
   assert.deepEqual(all.series.points.map((p) => p.value), [15, 15, 10, 10, 0, 10, 10, 10, 10, 10]);
@@ -116,11 +126,16 @@ test('summary: total, average per day with data, count, the previous period and 
 
   const a = await view({ category: 'a' });
   assert.deepEqual([a.summary.total, a.summary.count, a.summary.previous.total, a.summary.change], [90, 9, 40, 1.25]);
-  assert.deepEqual(a.breakdown, [{ category: 'a', value: 90 }]);
+  assert.deepEqual(a.breakdown, [{ category: 'a', value: 90 }, { category: 'b', value: 10 }], 'every category, the chosen one among them');
   const b = await view({ category: 'b' });
   assert.deepEqual([b.summary.total, b.summary.average, b.summary.change], [10, 5, 0]);
   const quiet = await view({ from: '2025-02-01', to: '2025-02-10' });
   assert.equal(quiet.summary.change, null, 'no previous total: no ratio');
+  assert.equal(quiet.summary.comparison.status, 'no-data');
+  // 19 February – 10 March: the previous 20 days start on 30 January, before the first record (18 February).
+  const early = await view({ from: '2025-02-19' });
+  assert.deepEqual([early.summary.change, early.summary.comparison.status, early.coverage.first], [null, 'before-data', '2025-02-18']);
+  assert.equal(early.summary.previous.total, 1000, 'the total is still there, only not compared');
   assert.deepEqual((await view({ from: '2025-02-01', to: '2025-02-10', category: 'b' })).breakdown, [{ category: 'b', value: 0 }]);
   // Decimal values add up as decimals.
   await figures.importRecords([record('2025-04-01', 'a', 'cents', 0.1), record('2025-04-01', 'b', 'cents', 0.2)], ACTOR);
@@ -147,16 +162,20 @@ test('series buckets: days up to 92, ISO weeks from Monday up to 731, then month
   const weeks = (await figures.view({ from: '2025-01-01', to: '2025-04-30', category: null, metric: 'm' })).series;
   assert.equal(weeks.bucket, 'week');
   assert.equal(weeks.points.length, 18);
-  assert.deepEqual(weeks.points.slice(0, 3), [{ date: '2024-12-30', value: 15 }, { date: '2025-01-06', value: 7 }, { date: '2025-01-13', value: 0 }]);
-  assert.deepEqual(weeks.points.at(-1), { date: '2025-04-28', value: 1 });
+  assert.deepEqual(weeks.points.slice(0, 3), [
+    { date: '2024-12-30', value: 15, partial: { from: '2025-01-01', to: '2025-01-05', days: 5, of: 7 } },
+    { date: '2025-01-06', value: 7 },
+    { date: '2025-01-13', value: 0 },
+  ]);
+  assert.deepEqual(weeks.points.at(-1), { date: '2025-04-28', value: 1, partial: { from: '2025-04-28', to: '2025-04-30', days: 3, of: 7 } });
   for (let i = 1; i < weeks.points.length; i += 1) assert.equal(new Date(weeks.points[i]!.date).getUTCDay(), 1, 'Mondays');
   const months = (await figures.view({ from: '2023-01-15', to: '2025-02-10', category: null, metric: 'm' })).series;
   assert.equal(months.bucket, 'month');
   assert.equal(months.points.length, 26);
-  assert.deepEqual(months.points[0], { date: '2023-01-01', value: 7 });
+  assert.deepEqual(months.points[0], { date: '2023-01-01', value: 7, partial: { from: '2023-01-20', to: '2023-01-31', days: 12, of: 31 } }, 'cut by the range and by the first record');
   assert.deepEqual(months.points[1], { date: '2023-02-01', value: 0 });
   assert.deepEqual(months.points.find((p) => p.date === '2024-02-01'), { date: '2024-02-01', value: 5 });
-  assert.equal(months.points.at(-1)!.date, '2025-02-01');
+  assert.deepEqual(months.points.at(-1), { date: '2025-02-01', value: 0, partial: { from: '2025-02-01', to: '2025-02-10', days: 10, of: 28 } });
   assert.equal(months.points.reduce((sum, p) => sum + p.value, 0), 3 + 4 + 5 + 1000 + 10 + 5 + 7, "to 10 February: the April record is outside");
   // Pure: a single day, and days outside the range ignored.
   assert.deepEqual(buildSeries('2025-01-01', '2025-01-01', [{ date: '2024-12-31', value: 9 }]), { bucket: 'day', points: [{ date: '2025-01-01', value: 0 }] });

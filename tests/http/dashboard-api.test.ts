@@ -63,7 +63,8 @@ describe('GET /api/dashboard/figures', () => {
     assert.equal(view.summary.total, total);
     assert.deepEqual(view.summary.previous, { from: day(50), to: day(59), total: previous });
     assert.ok(Math.abs(view.summary.change - (total - previous) / previous) < 1e-9);
-    assert.deepEqual(view.breakdown, [{ category: '서울 지점', value: total }]);
+    assert.equal(view.summary.comparison.status, 'compared');
+    assert.deepEqual(view.breakdown, [{ category: '서울 지점', value: total }, { category: 'Online', value: 100 }], 'every category, the chosen one among them');
   });
 
   test('bad filters: 400 bad_request naming the field, never an empty chart', async (t) => {
@@ -74,11 +75,12 @@ describe('GET /api/dashboard/figures', () => {
       [{ from: day(50), to: day(10) }, 'from'],
       [{ category: 'Nowhere' }, 'category'],
       [{ metric: 'profit' }, 'metric'],
+      [{ interval: 'hour' }, 'interval'],
     ];
     for (const [params, field] of cases) {
       const body = await assertError(await call(a, `/api/dashboard/figures?${new URLSearchParams(params)}`, { cookie }), 400, 'bad_request', JSON.stringify(params));
       assert.equal(body.field, field, JSON.stringify(params));
-      const words: Record<string, RegExp> = { from: /start date/, to: /end date/, category: /category/, metric: /metric/ };
+      const words: Record<string, RegExp> = { from: /start date/, to: /end date/, category: /category/, metric: /metric/, interval: /interval/ };
       assert.match(String(body.message), words[field]!, 'the message names the field too, in words');
       assert.match(String(body.message), /^[A-Z]/, 'a sentence, not a developer\u2019s message');
     }
@@ -125,7 +127,11 @@ describe('POST /api/reports/pdf', () => {
     const res = await call(a, '/api/reports/pdf', { cookie, csrf, json: filters });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('Content-Type'), 'application/pdf');
-    assert.equal(res.headers.get('Content-Disposition'), 'attachment; filename="dashboard-report-2027-01-15.pdf"');
+    assert.equal(
+      res.headers.get('Content-Disposition'),
+      `attachment; filename="revenue_${day(0)}_${day(119)}.pdf"; filename*=UTF-8''revenue_${encodeURIComponent('서울-지점')}_${day(0)}_${day(119)}.pdf`,
+      'named after the filters',
+    );
     assert.equal(res.headers.get('Cache-Control'), 'no-store');
     const bytes = new Uint8Array(await res.arrayBuffer());
     assert.equal(Buffer.from(bytes.subarray(0, 5)).toString(), '%PDF-');

@@ -156,7 +156,7 @@ test('the release under Apache + Passenger at /dashboard, beside WordPress, conf
     const pdf = await send('/api/reports/pdf', { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ from: '2026-05-01', to: '2026-05-02' }) });
     assert.equal(pdf.status, 200);
     assert.equal(pdf.headers.get('content-type'), 'application/pdf');
-    assert.match(pdf.headers.get('content-disposition') ?? '', /^attachment; filename="dashboard-report-\d{4}-\d{2}-\d{2}\.pdf"$/);
+    assert.match(pdf.headers.get('content-disposition') ?? '', /^attachment; filename="[a-z-]+_all_\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\.pdf"; filename\*=UTF-8''/, 'named after the filters');
     const bytes = Buffer.from(await pdf.arrayBuffer());
     assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
     assert.ok(bytes.length > 5_000 && bytes.length < 500_000, `${bytes.length} bytes`);

@@ -80,7 +80,7 @@ describe('PDF report of 1,000 rows', () => {
       // pdftotext -layout sometimes squeezes the spaces out of "n / N".
       assert.match(text, new RegExp(`${i + 1} ?/ ?${total}\\s*$`), `footer of page ${i + 1}`);
       assert.ok(text.includes(input.title), `title in the footer of page ${i + 1}`);
-      if (i > 0) assert.match(text, /Date\s+Category\s+Metric\s+Value\s+Note/, `header row on page ${i + 1}`);
+      if (i > 0) assert.match(text, /Date\s+Category\s+Metric\s+Value \(EUR\)\s+Note/, `header row on page ${i + 1}`);
     });
     const last = input.rows.at(-1)!;
     const rowLines = pages.at(-1)!.split('\n').filter((line) => /^\s*\d{4}-\d{2}-\d{2}\s/.test(line));
@@ -188,5 +188,19 @@ describe('font loader', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the table in the page\'s order (issue 17)', () => {
+  test('rows as given, "sorted by value, largest first" above them, the unit in the header', async (t) => {
+    if (!needSystem(t, poppler('pdftotext'))) return;
+    const base = sampleInput(60);
+    const rows = [...base.rows].sort((a, b) => b.value - a.value);
+    const pdf = await renderReport({ ...base, rows, order: { sort: 'value', dir: 'desc' } }, fonts);
+    const [, table] = pagesText(pdf, 'ordered.pdf');
+    assert.match(table!, /rows 1–\d+ of 60, sorted by value, largest first/);
+    const values = table!.split('\n').filter((line) => /^\s*\d{4}-\d{2}-\d{2}\s/.test(line)).map((line) => Number(/(-?[\d,]+\.\d\d)\s/.exec(line)?.[1]?.replace(/,/g, '')));
+    assert.deepEqual(values, [...values].sort((a, b) => b - a));
+    assert.equal(values[0], rows[0]!.value);
   });
 });
