@@ -36,6 +36,7 @@ import { createLimiter } from './ratelimit/limiter.ts';
 import { createMemoryStore } from './ratelimit/memory-store.ts';
 import { createLogger, type Logger } from './log/index.ts';
 import { registerInstance } from './instances/index.ts';
+import { createBotDeps } from './bot/index.ts';
 
 declare const PhusionPassenger: { on(event: 'exit', listener: () => void): void } | undefined;
 
@@ -111,9 +112,12 @@ export function start(options: StartOptions): Running | undefined {
     failMode: config.rateLimitFail,
     logger,
   });
+  const bot = createBotDeps({ config, store, logger, now });
+  process.on('exit', () => void bot.refusals.flush());
   const app = createApp({
     config,
     logger,
+    bot,
     assets,
     health: [...healthChecks(config, assets), databaseHealth, figuresHealth],
     newRequestId: createRequestIds(),

@@ -10,6 +10,8 @@ import type { Rule } from '../ratelimit/store.ts';
 import { adminAuditRoutes } from './audit.ts';
 import { adminImportRoutes } from './imports.ts';
 import { adminUserRoutes } from './users.ts';
+import { adminDefenceRoutes } from './defences.ts';
+import type { RefusalRecorder } from '../bot/refusals.ts';
 
 export { IMPORT_BODY_LIMIT } from './imports.ts';
 
@@ -19,6 +21,8 @@ export interface AdminDeps extends SessionDeps {
   readonly clientAddress: ClientAddress;
   /** Per admin: imports rewrite the figures file (RATE_LIMIT_IMPORT). */
   readonly limits?: { readonly limiter: Limiter; readonly import: Rule };
+  /** The anti-bot defences' recorder (bot/refusals.ts), flushed before the defences are shown. */
+  readonly refusals?: RefusalRecorder;
 }
 
 export function adminRoutes(app: Hono<AppEnv>, deps: AdminDeps): void {
@@ -33,4 +37,5 @@ export function adminRoutes(app: Hono<AppEnv>, deps: AdminDeps): void {
   adminUserRoutes(app, deps);
   adminImportRoutes(app, deps);
   adminAuditRoutes(app, deps);
+  adminDefenceRoutes(app, { ...deps, now: () => deps.tokens.now() });
 }
