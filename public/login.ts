@@ -52,7 +52,13 @@ if (form) {
       if (ok) location.replace(nextUrl());
     });
   }
-  let solving: Solving | undefined = powMode !== 'off' && workerUrl() !== undefined ? solveChallenge(base) : undefined;
+  const start = (username?: string): Solving => {
+    const started = solveChallenge(base, username);
+    // How long the worker took, for the curious (and the browser test that reports it).
+    void started.done.then((s) => (form.dataset.powMs = String(Math.round(s.ms))), () => undefined);
+    return started;
+  };
+  let solving: Solving | undefined = powMode !== 'off' && workerUrl() !== undefined ? start() : undefined;
 
   const post = (fields: Record<string, unknown>): Promise<Response> =>
     fetch(`${base}/api/auth/login`, {
@@ -79,13 +85,13 @@ if (form) {
       let body = (await response.json().catch(() => ({}))) as { csrfToken?: string; message?: string; error?: string };
       // Asked for (or a harder) proof of work, or this one was refused: solve one for this username, once.
       if (body.error === 'pow_required' || body.error === 'pow_invalid') {
-        solving = solveChallenge(base, String(fields.username ?? ''));
+        solving = start(String(fields.username ?? ''));
         fields.pow = await proof(solving);
         response = await post(fields);
         body = (await response.json().catch(() => ({}))) as typeof body;
       }
       // Each solution is accepted once: the next attempt needs a new one.
-      if (powMode !== 'off' && workerUrl() !== undefined) solving = solveChallenge(base);
+      if (powMode !== 'off' && workerUrl() !== undefined) solving = start();
       if (response.ok) {
         if (body.csrfToken) setCsrfToken(body.csrfToken);
         location.assign(nextUrl());

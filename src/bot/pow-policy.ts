@@ -5,7 +5,8 @@
  * - `adaptive` (the default): only a client that gave cause — an address or username with
  *   failed sign-ins in the last POW_RECENT_SECONDS, an address spending its sign-in allowance
  *   fast, or a User-Agent that names a scripting tool (a weak signal: it only asks for the work,
- *   it never refuses). The difficulty doubles with each recent failure, up to the maximum, so a
+ *   it never refuses). The difficulty doubles with each recent failure (and for such a
+ *   User-Agent), up to the maximum, so a
  *   person who mistyped once waits a blink and a guessing script pays more with every guess.
  * Pure: the caller reads the counts.
  */
@@ -45,6 +46,8 @@ export function powRequired(policy: PowPolicy, signals: PowSignals): number {
   const fast = signals.rate !== undefined && signals.rate.remaining < signals.rate.limit / 2;
   const cause = failures > 0 || fast || signals.suspiciousAgent === true;
   if (policy.mode === 'adaptive' && !cause) return 0;
-  const steps = Math.max(failures - 1, 0) + (fast ? 1 : 0) + (signals.suspiciousAgent === true ? 1 : 0);
+  // A fast address is a cause, not a step: the challenge route cannot see the rate (it would
+  // have to count itself), and the challenge it hands out must be hard enough.
+  const steps = Math.max(failures - 1, 0) + (signals.suspiciousAgent === true ? 1 : 0);
   return Math.min(policy.base * 2 ** Math.min(steps, 30), policy.max);
 }
