@@ -19,7 +19,7 @@ import { FORM_TOKEN_FIELD } from './form-token.ts';
 import { lockoutKeys } from './lockout.ts';
 import type { Challenge, Pow } from './pow.ts';
 import { powRequired, type PowPolicy } from './pow-policy.ts';
-import type { RefusalRecorder } from './refusals.ts';
+import type { RefusalReason, RefusalRecorder } from './refusals.ts';
 import type { AgentSignal } from './user-agent.ts';
 
 export interface SignInGuardDeps {
@@ -85,37 +85,51 @@ export function createSignInGuard(deps: SignInGuardDeps): SignInGuard {
 
     async check(c, attempt) {
       const { ip, username } = attempt;
-      const refuse = (reason: Parameters<RefusalRecorder['record']>[0]['reason'], detail?: string): void =>
+      const refuse = (reason: RefusalReason, detail?: string): void =>
         deps.refusals.record({ reason, ip, user: username, ...(detail === undefined ? {} : { detail }) });
+
+      // Proof of work first: without it, a bot gets the 428 anyone gets, whatever else it did.
+      const pow = attempt.fields.pow;
+      const needed = await required(c, ip, username, attempt.rate);
+      if (needed > 0 || (pow !== undefined && pow !== '')) await proofOfWork(pow, needed, refuse);
 
       if (deps.forms !== undefined && (attempt.form || attempt.fields[FORM_TOKEN_FIELD] !== undefined)) {
         const problem = deps.forms.check(attempt.fields);
         if (problem !== undefined) {
           refuse(problem);
+          // Exactly as a wrong password: the same answer, and counted the same (so the lockout
+          // and the proof of work a bot meets next are those a guesser would meet).
+          const keys = lockoutKeys(username, ip);
+          await deps.store.recordLoginFailure([keys.pair, keys.user, keys.address], {
+            action: 'login',
+            outcome: 'failure',
+            actor: username.slice(0, 100),
+            ip,
+            detail: `refused: ${problem}`,
+          });
           throw new AppError('invalid_credentials');
         }
-      }
-
-      const pow = attempt.fields.pow;
-      const needed = await required(c, ip, username, attempt.rate);
-      if (needed === 0 && (pow === undefined || pow === '')) return;
-      if (typeof pow !== 'string' || pow === '') {
-        refuse('pow_missing');
-        throw new AppError('pow_required', { details: { maxnumber: needed } });
-      }
-      const verdict = deps.pow.verify(pow, needed);
-      if (!verdict.ok) {
-        refuse('pow_invalid', verdict.reason);
-        // Too easy for what is asked now (failures since it was fetched): fetch a harder one.
-        if (verdict.reason === 'too_easy') throw new AppError('pow_required', { details: { maxnumber: needed } });
-        throw new AppError('pow_invalid', { details: { reason: verdict.reason } });
-      }
-      if (!(await deps.store.spendPow(verdict.challenge, verdict.expiresAt))) {
-        refuse('pow_reused');
-        throw new AppError('pow_invalid', { details: { reason: 'reused' } });
       }
     },
 
     form: () => deps.forms?.issue(),
   };
+
+  async function proofOfWork(pow: unknown, needed: number, refuse: (reason: RefusalReason, detail?: string) => void): Promise<void> {
+    if (typeof pow !== 'string' || pow === '') {
+      refuse('pow_missing');
+      throw new AppError('pow_required', { details: { maxnumber: needed } });
+    }
+    const verdict = deps.pow.verify(pow, needed);
+    if (!verdict.ok) {
+      refuse('pow_invalid', verdict.reason);
+      // Too easy for what is asked now (failures since it was fetched): fetch a harder one.
+      if (verdict.reason === 'too_easy') throw new AppError('pow_required', { details: { maxnumber: needed } });
+      throw new AppError('pow_invalid', { details: { reason: verdict.reason } });
+    }
+    if (!(await deps.store.spendPow(verdict.challenge, verdict.expiresAt))) {
+      refuse('pow_reused');
+      throw new AppError('pow_invalid', { details: { reason: 'reused' } });
+    }
+  }
 }
