@@ -34,7 +34,7 @@ describe('the defences across three processes sharing one DATA_DIR', { timeout: 
   const release = releaseCopy();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'dashboard-bot-'));
   // TRUST_PROXY=passenger: the test plays Passenger, naming each client's address in X-Forwarded-For.
-  const env = { ...sharedDataEnv(dataDir, ADMIN), BOT_POW: 'always', BOT_POW_DIFFICULTY: '5000', TRUST_PROXY: 'passenger' };
+  const env = { ...sharedDataEnv(dataDir, ADMIN), BOT_POW: 'always', BOT_POW_DIFFICULTY: '5000', BOT_POW_MAX_DIFFICULTY: '40000', TRUST_PROXY: 'passenger' };
   let apps: AppProcess[] = [];
   let bases: string[] = [];
 
@@ -61,4 +61,52 @@ describe('the defences across three processes sharing one DATA_DIR', { timeout: 
     // Without any: 428 in every process.
     for (const base of bases) assert.equal((await signIn(base, ADMIN)).status, 428);
   });
+
+  test('an address and an IPv6 range blocked through one process are refused by every process on the next request; unblocked alike', async () => {
+    const admin = await adminSession(bases[0]!);
+    const block = async (cidr: string): Promise<number> => {
+      const res = await fetch(`${bases[1]!}/api/admin/blocks`, { method: 'POST', headers: { ...JSON_POST, ...admin, 'X-Forwarded-For': '192.0.2.1' }, body: JSON.stringify({ cidr }) });
+      assert.equal(res.status, 201, await res.clone().text());
+      return ((await res.json()) as { block: { id: number } }).block.id;
+    };
+    const status = (base: string, ip: string): Promise<number> => fetch(`${base}/login`, { headers: { 'X-Forwarded-For': ip } }).then((r) => r.status);
+    const everywhere = (ip: string): Promise<number[]> => Promise.all(bases.map((base) => status(base, ip)));
+    assert.deepEqual(await everywhere('203.0.113.40'), [200, 200, 200]);
+    const v4 = await block('203.0.113.0/24');
+    // The very next request to each process: no waiting, no polling.
+    assert.deepEqual(await everywhere('203.0.113.40'), [403, 403, 403]);
+    const v6 = await block('2001:db8:77::/48');
+    assert.deepEqual(await everywhere('2001:db8:77:1::9'), [403, 403, 403]);
+    assert.deepEqual(await everywhere('2001:db8:78::9'), [200, 200, 200]);
+    for (const id of [v4, v6]) {
+      const res = await fetch(`${bases[2]!}/api/admin/blocks/${id}`, { method: 'DELETE', headers: { ...admin, 'Sec-Fetch-Site': 'same-origin', 'X-Forwarded-For': '192.0.2.1' } });
+      assert.equal(res.status, 204);
+    }
+    assert.deepEqual(await everywhere('203.0.113.40'), [200, 200, 200]);
+    assert.deepEqual(await everywhere('2001:db8:77:1::9'), [200, 200, 200]);
+  });
+
+  test('a lockout lifted through one process lets the person sign in at once through another', async () => {
+    const who = { 'X-Forwarded-For': '198.51.100.30' };
+    const attempt = async (base: string, password: string): Promise<number> =>
+      (await signIn(base, { username: ADMIN.username, password, pow: await solvedPow(base, ADMIN.username, who) }, who)).status;
+    // Eight failures: the ninth attempt waits 8 s (bot/lockout.ts), far longer than this test takes.
+    for (let i = 0; i < 8; i += 1) {
+      const status = await attempt(bases[i % 3]!, 'wrong password');
+      assert.ok(status === 401 || status === 429, String(status));
+    }
+    assert.equal(await attempt(bases[0]!, ADMIN.password), 429, 'locked out');
+    const admin = await adminSession(bases[2]!);
+    const lift = await fetch(`${bases[2]!}/api/admin/lockouts/lift`, { method: 'POST', headers: { ...JSON_POST, ...admin }, body: JSON.stringify({ username: ADMIN.username }) });
+    assert.equal(lift.status, 200);
+    assert.equal(await attempt(bases[1]!, ADMIN.password), 200, 'signed in at once');
+  });
 });
+
+/** Cookie and CSRF headers of an admin session (signed in from its own address). */
+async function adminSession(base: string): Promise<Record<string, string>> {
+  const who = { 'X-Forwarded-For': '192.0.2.1' };
+  const res = await signIn(base, { ...ADMIN, pow: await solvedPow(base, ADMIN.username, who) }, who);
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return { Cookie: res.cookie, 'X-CSRF-Token': String(res.body.csrfToken) };
+}
