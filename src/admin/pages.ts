@@ -9,6 +9,7 @@ import type { AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import type { Session } from '../auth/session.ts';
 import { pageSession, renderSignedIn, signInRedirect, type SignedInPageDeps } from '../dashboard/layout.ts';
+import { defencesSection } from './defences-page.ts';
 
 const field = (id: string, label: string, input: string): string => `<div class="field"><label for="${id}">${label}</label>${input}</div>`;
 
@@ -81,10 +82,11 @@ export function adminPage(session: Session, deps: SignedInPageDeps): string {
   const main =
     '<h1 id="title">Administration</h1>' +
     '<nav class="tabs" aria-label="Administration sections">' +
-    '<a href="#users" data-tab="users">Users</a><a href="#imports" data-tab="imports">Imports</a><a href="#audit" data-tab="audit">Audit log</a></nav>' +
+    '<a href="#users" data-tab="users">Users</a><a href="#imports" data-tab="imports">Imports</a><a href="#audit" data-tab="audit">Audit log</a><a href="#defences" data-tab="defences">Defences</a></nav>' +
     usersSection() +
     importsSection() +
-    auditSection();
+    auditSection() +
+    defencesSection();
   return renderSignedIn(session, deps, { title: 'Administration', section: 'admin', main, scripts: ['admin.js'] });
 }
 

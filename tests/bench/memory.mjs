@@ -19,15 +19,16 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ADMIN, csv } from './dashboard.mjs';
+import { ADMIN, BENCH_DATA_BUDGET, csv } from './dashboard.mjs';
 import { sleep, smapsRollup, summarize } from './lib.mjs';
+import { powFor } from './pow-client.mjs';
 
 const run = promisify(execFile);
 const DAY_MS = 86_400_000;
 /** Every request of the walk is bounded: a hung server cannot keep the bench alive. */
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Many sign-ins and reports from 127.0.0.1 in one run must not be refused. */
-export const MEMORY_APP_ENV = { RATE_LIMIT_LOGIN: '100000/minute', RATE_LIMIT_PDF: '100000/minute' };
+export const MEMORY_APP_ENV = { RATE_LIMIT_LOGIN: '100000/minute', RATE_LIMIT_PDF: '100000/minute', ...BENCH_DATA_BUDGET };
 
 export const MOMENTS = ['started', 'after one sign-in', 'after the all-time view', 'after one PDF', 'after 200 more views', 'after another PDF + idle'];
 
@@ -72,7 +73,9 @@ async function signIn(server) {
   let res;
   let body;
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    ({ res, body } = await request(server, '/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(ADMIN) }));
+    // With the work done: a 401 while the first admin is being created asks for it (BOT_POW=adaptive).
+    const pow = await powFor(server.url('').replace(/\/$/, ''), ADMIN.username);
+    ({ res, body } = await request(server, '/api/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...ADMIN, pow }) }));
     if (res.status !== 401) break;
     await sleep(100);
   }
@@ -93,8 +96,8 @@ export async function walkApp(server, data, at, { views = 200, settleS = 5 } = {
   await at(MOMENTS[0]);
   const { cookie, csrfToken } = await signIn(server);
   await at(MOMENTS[1]);
-  await ok(server, `/api/dashboard/figures?${all}`, { headers: { cookie } });
-  await ok(server, `/api/dashboard/table?${all}&sort=date&dir=desc&page=1&pageSize=25`, { headers: { cookie } });
+  await ok(server, `/api/dashboard/figures?${all}`, { headers: { cookie, 'X-CSRF-Token': csrfToken } });
+  await ok(server, `/api/dashboard/table?${all}&sort=date&dir=desc&page=1&pageSize=25`, { headers: { cookie, 'X-CSRF-Token': csrfToken } });
   await at(MOMENTS[2]);
   // The page's default view (the last 90 days, every category: 1,800 rows at 100,000 records),
   // what a member gets from the download button without touching a filter.
@@ -110,9 +113,9 @@ export async function walkApp(server, data, at, { views = 200, settleS = 5 } = {
     // A different 30–400-day period each time, sometimes one category (as the dashboard scenario).
     const start = (i * 37) % (data.days - 400);
     const category = i % 3 === 0 ? `&category=${encodeURIComponent(data.categories[i % data.categories.length])}` : '';
-    await ok(server, `/api/dashboard/figures?from=${day(start)}&to=${day(start + 30 + ((i * 53) % 370))}&metric=revenue${category}`, { headers: { cookie } });
+    await ok(server, `/api/dashboard/figures?from=${day(start)}&to=${day(start + 30 + ((i * 53) % 370))}&metric=revenue${category}`, { headers: { cookie, 'X-CSRF-Token': csrfToken } });
     const sort = ['date', 'value', 'category'][i % 3];
-    await ok(server, `/api/dashboard/table?${all}&metric=revenue&sort=${sort}&dir=${i % 2 ? 'asc' : 'desc'}&page=${1 + ((i * 7) % 200)}&pageSize=25`, { headers: { cookie } });
+    await ok(server, `/api/dashboard/table?${all}&metric=revenue&sort=${sort}&dir=${i % 2 ? 'asc' : 'desc'}&page=${1 + ((i * 7) % 200)}&pageSize=25`, { headers: { cookie, 'X-CSRF-Token': csrfToken } });
   }
   await at(MOMENTS[4]);
   await pdf();
