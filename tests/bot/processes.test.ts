@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encodeSolution, solveChallenge, type Challenge } from '../../src/bot/pow.ts';
-import { releaseCopy, sharedDataEnv, spawnApp, type AppProcess } from '../helpers/process.ts';
+import { releaseCopy, runCli, sharedDataEnv, spawnApp, type AppProcess } from '../helpers/process.ts';
 
 const ADMIN = { username: 'root', password: 'processes test password' };
 const JSON_POST = { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'same-origin' };
@@ -60,6 +60,17 @@ describe('the defences across three processes sharing one DATA_DIR', { timeout: 
     }
     // Without any: 428 in every process.
     for (const base of bases) assert.equal((await signIn(base, ADMIN)).status, 428);
+  });
+
+  test('a script signs in with the CLI\u2019s solution (node dist/cli.cjs pow, as the README shows); junk is refused clearly', async () => {
+    const challenge = await (await fetch(`${bases[1]!}/api/auth/challenge?username=${ADMIN.username}`)).text();
+    const solved = await runCli(release.dir, ['pow'], challenge);
+    assert.equal(solved.code, 0, solved.err);
+    const pow = solved.out.trim();
+    assert.equal((await signIn(bases[2]!, { ...ADMIN, pow })).status, 200, 'verified by another process than the one that issued it');
+    const junk = await runCli(release.dir, ['pow'], '{"algorithm":"MD5"}');
+    assert.equal(junk.code, 2);
+    assert.match(junk.err, /not a challenge/);
   });
 
   test('an address and an IPv6 range blocked through one process are refused by every process on the next request; unblocked alike', async () => {
