@@ -113,7 +113,6 @@ export function start(options: StartOptions): Running | undefined {
     logger,
   });
   const bot = createBotDeps({ config, store, logger, now });
-  process.on('exit', () => void bot.refusals.flush());
   const app = createApp({
     config,
     logger,

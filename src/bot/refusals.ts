@@ -36,7 +36,7 @@ export interface Refusal {
 
 export interface RefusalRecorder {
   record(refusal: Refusal): void;
-  /** Writes what is gathered now (tests; shutdown). */
+  /** Writes what is gathered now (tests, and the admin page before it reads). */
   flush(): Promise<void>;
 }
 

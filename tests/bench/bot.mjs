@@ -187,11 +187,13 @@ export function botScenario({ name = 'bot', nodeRuns = 30, highestRuns = 5, chro
       const dataDir = path.join(ctx.tmp, 'bot-figures');
       const configs = {
         on: { DATA_API_REQUESTS: '999999999/hour', DATA_API_ROWS: '999999999/hour' },
+        // The same-origin checks and the User-Agent signal without the budgets' shared counting.
+        checks: { DATA_API_REQUESTS: 'off', DATA_API_ROWS: 'off' },
         off: { DATA_API_REQUESTS: 'off', DATA_API_ROWS: 'off', DATA_API_SAME_ORIGIN: 'off', BOT_UA_PATTERN: 'off' },
       };
-      const cpu = { on: [], off: [] };
+      const cpu = { on: [], checks: [], off: [] };
       for (let round = 0; round < (quick ? 1 : rounds); round += 1) {
-        for (const side of round % 2 === 0 ? ['on', 'off'] : ['off', 'on']) {
+        for (const side of round % 2 === 0 ? ['on', 'checks', 'off'] : ['off', 'checks', 'on']) {
           const server = await started(ctx, configs[side], dataDir);
           try {
             session = await signInOnce(server, true);
@@ -208,6 +210,7 @@ export function botScenario({ name = 'bot', nodeRuns = 30, highestRuns = 5, chro
         ctx.progress(`${name}: figures CPU round ${round + 1}  on ${cpu.on.at(-1).toFixed(1)} µs  off ${cpu.off.at(-1).toFixed(1)} µs`);
       }
       rows.push({ metric: 'figures CPU/request: defences on', unit: 'µs', app: summarize(cpu.on), bare: null });
+      rows.push({ metric: 'figures CPU/request: checks, no budgets', unit: 'µs', app: summarize(cpu.checks), bare: null });
       rows.push({ metric: 'figures CPU/request: defences off', unit: 'µs', app: summarize(cpu.off), bare: null });
       const added = cpu.on.map((v, i) => v / cpu.off[i]);
       rows.push({ metric: '  on ÷ off', unit: '×', app: summarize(added), bare: null, goal: { op: '<=', value: 1.05 } });

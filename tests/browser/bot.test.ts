@@ -93,3 +93,59 @@ test('without JavaScript the sign-in page says plainly that it is needed', async
   assert.match((await page.getByRole('alert').first().textContent()) ?? '', /needs an anti-robot check that runs in JavaScript/);
   await context.close();
 });
+
+test('Admin › Defences: refused addresses and accounts, a lockout lifted, a range blocked and unblocked', async (t) => {
+  const browser = await launchChromium(t);
+  if (browser === undefined) return;
+  const app = spawnApp({
+    cwd: release.dir,
+    env: { BOT_POW: 'off', TRUST_PROXY: 'passenger', SECRET_KEY: 'w'.repeat(64), DATA_DIR: path.join(release.dir, 'data-admin'), ADMIN_USERNAME: 'chair', ADMIN_PASSWORD: PASSWORD },
+  });
+  t.after(() => app.stop());
+  const base = await app.url();
+  await app.waitFor(/created the first admin/);
+  // A guesser at 198.51.100.7 locks "mina" out (she need not exist); a form bot fills the decoy.
+  const from = (ip: string) => ({ 'Content-Type': 'application/json', 'X-Forwarded-For': ip });
+  for (let i = 0; i < 6; i += 1) {
+    await fetch(`${base}/api/auth/login`, { method: 'POST', headers: from('198.51.100.7'), body: JSON.stringify({ username: 'mina', password: 'guess' }) });
+  }
+  const html = await (await fetch(`${base}/login`)).text();
+  const token = /name="form_token" value="([^"]+)"/.exec(html)![1]!;
+  const decoy = /name="(contact_[0-9a-f]+)"/.exec(html)![1]!;
+  await fetch(`${base}/api/auth/login`, { method: 'POST', headers: from('203.0.113.66'), body: JSON.stringify({ username: 'spam', password: 'x', form_token: token, [decoy]: 'buy now' }) });
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  await page.goto(`${base}/admin#defences`);
+  await page.waitForTimeout(1100); // a person's pace (BOT_FORM_MIN_MS); the page's script would wait too
+  await page.getByLabel('Username').fill('chair');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${base}/admin#defences`);
+  await page.getByRole('heading', { name: 'Defences' }).waitFor();
+  const addresses = page.locator('#refused-addresses tbody');
+  await addresses.getByText('203.0.113.66').waitFor();
+  assert.match((await addresses.textContent()) ?? '', /honeypot ×1/);
+  assert.match((await page.locator('#refused-accounts tbody').textContent()) ?? '', /spam/);
+  const locked = page.locator('#locked-out tbody');
+  assert.match((await locked.textContent()) ?? '', /mina.*198\.51\.100\.7/);
+
+  await page.getByRole('button', { name: 'Lift lockout of mina' }).click();
+  await locked.getByText('Nobody is locked out.').waitFor();
+  assert.match((await page.locator('#defences-status').textContent()) ?? '', /mina can sign in again/);
+
+  await page.getByLabel(/Address or range/).fill('2001:db8:1234::/48');
+  await page.getByLabel('Reason (optional)').fill('scraper');
+  await page.getByRole('button', { name: 'Block', exact: true }).click();
+  const blocks = page.locator('#blocks-table tbody');
+  await blocks.getByText('2001:db8:1234::/48').waitFor();
+  assert.equal((await fetch(`${base}/login`, { headers: { 'X-Forwarded-For': '2001:db8:1234:5::1' } })).status, 403);
+  await page.getByRole('button', { name: 'Unblock 2001:db8:1234::/48' }).click();
+  await blocks.getByText('No address is blocked.').waitFor();
+  assert.equal((await fetch(`${base}/login`, { headers: { 'X-Forwarded-For': '2001:db8:1234:5::1' } })).status, 200);
+  await page.getByRole('button', { name: 'Block 203.0.113.66' }).click();
+  await blocks.getByText('203.0.113.66/32').waitFor();
+  assert.deepEqual(problems.filter((p) => !/status of 404/.test(p)), []);
+  await context.close();
+});
