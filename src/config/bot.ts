@@ -56,7 +56,7 @@ function budget(get: Get, fail: Fail, name: string, fallback: string): RateWindo
 
 export function readBotConfig(get: Get, fail: Fail): BotConfig {
   const botPowDifficulty = whole(get, fail, 'BOT_POW_DIFFICULTY', 20_000, 100, 10_000_000);
-  const botPowMaxDifficulty = whole(get, fail, 'BOT_POW_MAX_DIFFICULTY', Math.max(1_000_000, botPowDifficulty), 100, 100_000_000);
+  const botPowMaxDifficulty = whole(get, fail, 'BOT_POW_MAX_DIFFICULTY', Math.max(250_000, botPowDifficulty), 100, 100_000_000);
   if (botPowMaxDifficulty < botPowDifficulty) fail('BOT_POW_MAX_DIFFICULTY', 'must be at least BOT_POW_DIFFICULTY');
   let botUaPattern: string | null = get('BOT_UA_PATTERN') ?? DEFAULT_UA_PATTERN;
   if (botUaPattern.toLowerCase() === 'off') botUaPattern = null;

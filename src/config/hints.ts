@@ -25,7 +25,7 @@ export const HINTS: Readonly<Record<string, string>> = {
   WP_URL: 'the WordPress site\u2019s address, e.g. https://example.org',
   BOT_POW: 'off, adaptive or always',
   BOT_POW_DIFFICULTY: 'a whole number such as 20000 (the proof of work\u2019s maxnumber)',
-  BOT_POW_MAX_DIFFICULTY: 'a whole number such as 1000000, at least BOT_POW_DIFFICULTY',
+  BOT_POW_MAX_DIFFICULTY: 'a whole number such as 250000, at least BOT_POW_DIFFICULTY',
   BOT_HONEYPOT: 'on or off',
   BOT_FORM_MIN_MS: 'milliseconds, such as 1000',
   BOT_UA_PATTERN: 'a regular expression matched against the User-Agent, or off',

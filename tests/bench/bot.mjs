@@ -23,7 +23,7 @@ const require = createRequire(import.meta.url);
 const ADMIN = { username: 'bench', password: 'bench-password-0123456789' };
 const SECRET = randomBytes(32).toString('hex');
 const DEFAULT = 20_000;
-const HIGHEST = 1_000_000;
+const HIGHEST = 250_000;
 
 async function powModule(ctx) {
   const out = path.join(ctx.tmp, 'bot-bench', 'pow.cjs');

@@ -6,13 +6,13 @@ import { DEFAULT_UA_PATTERN } from '../../src/config/bot.ts';
 
 const ctx = { appRoot: '/srv/app', loadDevSecret: () => 'dev-'.padEnd(64, 'x') };
 
-test('defaults: adaptive work at 20,000 up to 1,000,000, honeypot on with 1 s, the data API guarded', () => {
+test('defaults: adaptive work at 20,000 up to 250,000, honeypot on with 1 s, the data API guarded', () => {
   const result = parseConfig({}, ctx);
   assert.ok(result.ok);
   const c = result.config;
   assert.deepEqual(
     [c.botPow, c.botPowDifficulty, c.botPowMaxDifficulty, c.botHoneypot, c.botFormMinMs, c.botUaPattern, c.dataApiMaxPageSize, c.dataApiMaxDays, c.dataApiSameOrigin],
-    ['adaptive', 20_000, 1_000_000, true, 1000, DEFAULT_UA_PATTERN, 200, 3660, true],
+    ['adaptive', 20_000, 250_000, true, 1000, DEFAULT_UA_PATTERN, 200, 3660, true],
   );
   assert.deepEqual(c.dataApiRequests?.map((w) => [w.limit, w.windowSeconds]), [[600, 3600], [4000, 86_400]]);
   assert.deepEqual(c.dataApiRows?.map((w) => [w.limit, w.windowSeconds]), [[20_000, 3600], [100_000, 86_400]]);
