@@ -4,11 +4,12 @@
 import { loadAudit, loadAuditOptions, wireAudit } from './lib/admin-audit.ts';
 import { loadImports, wireImport } from './lib/admin-imports.ts';
 import { loadUsers, wireCreateUser } from './lib/admin-users.ts';
+import { loadDefences, wireDefences } from './lib/admin-defences.ts';
 import { wireSession } from './lib/session.ts';
 
 wireSession();
 
-const TABS = ['users', 'imports', 'audit'] as const;
+const TABS = ['users', 'imports', 'audit', 'defences'] as const;
 type Tab = (typeof TABS)[number];
 
 function current(): Tab {
@@ -40,4 +41,5 @@ window.addEventListener('hashchange', () => showTab(true));
 wireCreateUser();
 wireImport(() => void Promise.all([loadImports(), loadAudit()]));
 wireAudit();
-void Promise.all([loadUsers(), loadImports(), loadAuditOptions().then(() => loadAudit())]);
+wireDefences();
+void Promise.all([loadUsers(), loadImports(), loadAuditOptions().then(() => loadAudit()), loadDefences()]);

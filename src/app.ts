@@ -41,6 +41,12 @@ import { staticRoutes } from './http/static.ts';
 import { createSso } from './wordpress/sso.ts';
 import { wordpressRoutes, wordpressStartUrl } from './wordpress/routes.ts';
 import type { WordPressClaims } from './wordpress/token.ts';
+import { blockedAddresses } from './bot/blocks.ts';
+import type { RefusalRecorder } from './bot/refusals.ts';
+import { robotsRoute } from './bot/robots.ts';
+import { createDataGuard, type DataApiPolicy } from './bot/scrape.ts';
+import type { SignInGuard } from './bot/signin.ts';
+import type { AgentSignal } from './bot/user-agent.ts';
 
 export type AppConfig = Pick<Config, 'basePath' | 'production'>;
 
@@ -62,6 +68,8 @@ export interface AppDeps {
   readonly dashboard?: DashboardDeps;
   /** WordPress single sign-on (needs `auth`); off, and POST /auth/wordpress a 404, without it. */
   readonly wordpress?: WordPressDeps;
+  /** The anti-bot and anti-scraping defences (src/bot/; needs `auth`). */
+  readonly bot?: BotDeps;
 }
 
 export interface WordPressDeps {
@@ -71,6 +79,18 @@ export interface WordPressDeps {
   readonly verify: (token: string) => Promise<WordPressClaims>;
   /** WP_SSO_ADMIN_ROLES. */
   readonly adminRoles: readonly string[];
+}
+
+export interface BotDeps {
+  /** Refusals counted and audited (every defence records through it). */
+  readonly refusals: RefusalRecorder;
+  /** Proof of work, honeypot and timing on sign-in. */
+  readonly signIn?: SignInGuard;
+  /** BOT_FORM_MIN_MS, for the sign-in page's script. */
+  readonly formMinMs?: number;
+  /** Scraping limits on the data API. */
+  readonly dataApi?: DataApiPolicy;
+  readonly agent: AgentSignal;
 }
 
 export interface DashboardDeps {
@@ -113,7 +133,7 @@ const OUTSIDE = '/\u0000outside';
 
 /** Paths no request limit applies to: monitoring and cached assets (limiting them protects nothing and breaks pages). */
 function isOpenPath(path: string): boolean {
-  return path === '/healthz' || path.startsWith('/assets/');
+  return path === '/healthz' || path === '/robots.txt' || path.startsWith('/assets/');
 }
 
 /**
@@ -137,9 +157,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   open.get('/healthz', createHealth(deps.health ?? [], deps.now ?? (() => performance.now())));
   staticRoutes(open, deps.assets);
+  robotsRoute(open);
 
   const bodyLimits = deps.dashboard === undefined ? undefined : { '/api/admin/imports': IMPORT_BODY_LIMIT };
   app.on(BODY_METHODS, '*', createBodyLimits(deps.bodyLimit ?? 1024 * 1024, bodyLimits));
+  // Blocked addresses first: refused before they count against any limit or cost anything more.
+  if (deps.bot !== undefined && deps.auth !== undefined) {
+    app.use(blockedAddresses({ store: deps.auth.store, clientAddress: deps.auth.clientAddress, refusals: deps.bot.refusals }));
+  }
   if (deps.rateLimit !== undefined) {
     const { limiter, defaultRule, clientAddress } = deps.rateLimit;
     app.use(limiter.middleware(defaultRule, (c) => `ip:${addressKey(clientAddress(c))}`));
@@ -150,6 +175,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ...deps.auth,
       basePath,
       ...(deps.rateLimit === undefined ? {} : { limits: { limiter: deps.rateLimit.limiter, login: deps.rateLimit.loginRule } }),
+      ...(deps.bot?.signIn === undefined ? {} : { bot: deps.bot.signIn }),
     });
     const sso = deps.wordpress;
     if (sso !== undefined) {
@@ -167,12 +193,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ...deps.auth,
       assets: deps.assets,
       basePath,
+      ...(deps.bot?.signIn === undefined ? {} : { bot: deps.bot.signIn }),
+      ...(deps.bot?.formMinMs === undefined ? {} : { formMinMs: deps.bot.formMinMs }),
       ...(sso === undefined ? {} : { wordpressStart: (next: string) => wordpressStartUrl(sso.url, next) }),
     });
     const pages = { ...deps.auth, assets: deps.assets, basePath, organisation: deps.dashboard?.organisation ?? 'Members\u2019 dashboard' };
     dashboardPages(app, pages);
     adminPages(app, pages);
-    if (deps.dashboard !== undefined) dashboardRoutes(app, deps.auth, deps.dashboard, deps.rateLimit);
+    if (deps.dashboard !== undefined) dashboardRoutes(app, deps.auth, deps.dashboard, deps.rateLimit, deps.bot);
   }
 
   for (const router of [open, app]) {
@@ -191,10 +219,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   return app;
 }
 
-function dashboardRoutes(app: Hono<AppEnv>, auth: AuthDeps, dashboard: DashboardDeps, rateLimit: RateLimitDeps | undefined): void {
+function dashboardRoutes(app: Hono<AppEnv>, auth: AuthDeps, dashboard: DashboardDeps, rateLimit: RateLimitDeps | undefined, bot: BotDeps | undefined): void {
   const limiter = rateLimit?.limiter;
-  dashboardApi(app, { ...auth, ...dashboard });
-  exportRoutes(app, { ...auth, ...dashboard });
+  const guard =
+    bot?.dataApi === undefined
+      ? undefined
+      : createDataGuard({ policy: bot.dataApi, refusals: bot.refusals, agent: bot.agent, clientAddress: auth.clientAddress, ...(limiter === undefined ? {} : { limiter }) });
+  dashboardApi(app, { ...auth, ...dashboard, ...(guard === undefined ? {} : { guard }) });
+  exportRoutes(app, { ...auth, ...dashboard, ...(guard === undefined ? {} : { guard }) });
   reportRoutes(app, {
     ...auth,
     ...dashboard,
@@ -202,6 +234,7 @@ function dashboardRoutes(app: Hono<AppEnv>, auth: AuthDeps, dashboard: Dashboard
   });
   adminRoutes(app, {
     ...auth,
+    ...(bot === undefined ? {} : { refusals: bot.refusals }),
     figures: dashboard.figures,
     importCsv: dashboard.importCsv ?? createInProcessImporter(dashboard.figures),
     ...(limiter === undefined || rateLimit?.importRule === undefined ? {} : { limits: { limiter, import: rateLimit.importRule } }),

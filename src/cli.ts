@@ -13,6 +13,7 @@ import { BACKUP_USAGE, backupCommand } from './cli/backup.ts';
 import { figuresCommand, FIGURES_USAGE } from './cli/figures.ts';
 import { runningInstances } from './instances/index.ts';
 import { usersCommand, USAGE } from './cli/users.ts';
+import { powCommand, POW_USAGE } from './cli/pow.ts';
 import { createLogger } from './log/index.ts';
 import { openFigures } from './figures/open.ts';
 import { openStore } from './store/open.ts';
@@ -52,6 +53,12 @@ async function main(argv: string[]): Promise<number> {
   const envFile = path.join(appRoot, '.env');
   if (existsSync(envFile) && typeof process.loadEnvFile === 'function') process.loadEnvFile(envFile);
   const [area, ...rest] = argv;
+  if (area === 'pow') {
+    const result = powCommand(await readStdin());
+    process.stdout.write(result.out);
+    process.stderr.write(result.err);
+    return result.code;
+  }
   const dataDirFlag = rest.indexOf('--data-dir');
   let dataDir = process.env.DATA_DIR ?? './data';
   if (dataDirFlag !== -1) {
@@ -59,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
     rest.splice(dataDirFlag, 2);
   }
   if (area !== 'users' && area !== 'figures' && area !== 'backup' && area !== 'restore') {
-    process.stderr.write(`${area === undefined || area === 'help' || area === '--help' ? '' : `error: unknown area "${area}"\n\n`}${USAGE}\n\n${FIGURES_USAGE}\n\n${BACKUP_USAGE}\n`);
+    process.stderr.write(`${area === undefined || area === 'help' || area === '--help' ? '' : `error: unknown area "${area}"\n\n`}${USAGE}\n\n${FIGURES_USAGE}\n\n${BACKUP_USAGE}\n\n${POW_USAGE}\n`);
     return area === 'help' || area === '--help' ? 0 : 2;
   }
   // Log lines (e.g. "database opened") go to stderr: stdout is for the answer.

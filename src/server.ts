@@ -38,6 +38,7 @@ import { createMemoryStore } from './ratelimit/memory-store.ts';
 import { createLogger, type Logger } from './log/index.ts';
 import { registerInstance } from './instances/index.ts';
 import { createTokenVerifier } from './wordpress/token.ts';
+import { createBotDeps } from './bot/index.ts';
 
 declare const PhusionPassenger: { on(event: 'exit', listener: () => void): void } | undefined;
 
@@ -114,9 +115,11 @@ export function start(options: StartOptions): Running | undefined {
     failMode: config.rateLimitFail,
     logger,
   });
+  const bot = createBotDeps({ config, store, logger, now });
   const app = createApp({
     config,
     logger,
+    bot,
     assets,
     health: [...healthChecks(config, assets), databaseHealth, figuresHealth],
     newRequestId: createRequestIds(),

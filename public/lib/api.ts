@@ -111,7 +111,10 @@ async function send(path: string, init: RequestInit): Promise<Response> {
   const method = (init.method ?? 'GET').toUpperCase();
   const headers = new Headers(init.headers);
   headers.set('Accept', 'application/json');
-  if (UNSAFE.has(method) && csrfToken !== undefined) headers.set('X-CSRF-Token', csrfToken);
+  // On reads too: the data API answers only calls carrying it (src/bot/scrape.ts), a cheap sign
+  // that the caller is this page and not a replayed cookie.
+  const token = UNSAFE.has(method) ? csrfToken : currentCsrf();
+  if (token !== undefined) headers.set('X-CSRF-Token', token);
   return fetch(`${basePath()}${path}`, { ...init, method, headers, credentials: 'same-origin' });
 }
 

@@ -11,6 +11,8 @@ import { adminAuditRoutes } from './audit.ts';
 import { adminImportRoutes, auditRefusedImport } from './imports.ts';
 import { adminMetricRoutes } from './metrics.ts';
 import { adminUserRoutes } from './users.ts';
+import { adminDefenceRoutes } from './defences.ts';
+import type { RefusalRecorder } from '../bot/refusals.ts';
 
 export { IMPORT_BODY_LIMIT } from './imports.ts';
 
@@ -20,6 +22,8 @@ export interface AdminDeps extends SessionDeps {
   readonly clientAddress: ClientAddress;
   /** Per admin: imports rewrite the figures file (RATE_LIMIT_IMPORT). */
   readonly limits?: { readonly limiter: Limiter; readonly import: Rule };
+  /** The anti-bot defences' recorder (bot/refusals.ts), flushed before the defences are shown. */
+  readonly refusals?: RefusalRecorder;
 }
 
 export function adminRoutes(app: Hono<AppEnv>, deps: AdminDeps): void {
@@ -40,4 +44,5 @@ export function adminRoutes(app: Hono<AppEnv>, deps: AdminDeps): void {
   adminImportRoutes(app, deps);
   adminAuditRoutes(app, deps);
   adminMetricRoutes(app, deps);
+  adminDefenceRoutes(app, { ...deps, now: () => deps.tokens.now() });
 }

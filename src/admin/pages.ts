@@ -10,6 +10,7 @@ import { AppError } from '../http/errors.ts';
 import type { Session } from '../auth/session.ts';
 import { escapeHtml } from '../http/html.ts';
 import { pageVisit, renderSignedIn, signInRedirect, type SignedInPageDeps } from '../dashboard/layout.ts';
+import { defencesSection } from './defences-page.ts';
 
 const field = (id: string, label: string, input: string): string => `<div class="field"><label for="${id}">${label}</label>${input}</div>`;
 
@@ -111,10 +112,11 @@ export function adminPage(session: Session, deps: SignedInPageDeps, renew = fals
   const main =
     '<h1 id="title">Administration</h1>' +
     '<nav class="tabs" aria-label="Administration sections">' +
-    '<a href="#users" data-tab="users">Users</a><a href="#imports" data-tab="imports">Imports</a><a href="#audit" data-tab="audit">Audit log</a></nav>' +
+    '<a href="#users" data-tab="users">Users</a><a href="#imports" data-tab="imports">Imports</a><a href="#audit" data-tab="audit">Audit log</a><a href="#defences" data-tab="defences">Defences</a></nav>' +
     usersSection() +
     importsSection() +
-    auditSection(query);
+    auditSection(query) +
+    defencesSection();
   return renderSignedIn(session, deps, { title: 'Administration', section: 'admin', main, scripts: ['admin.js'], renew });
 }
 

@@ -13,6 +13,8 @@ import type { SessionClaims, TokenService } from './tokens.ts';
 import { addressKey, type Limiter } from '../ratelimit/limiter.ts';
 import type { Rule } from '../ratelimit/store.ts';
 import { usernameKey, type Store } from '../store/index.ts';
+import type { SignInGuard } from '../bot/signin.ts';
+import type { Decision } from '../ratelimit/store.ts';
 
 export interface AuthRouteDeps {
   readonly service: AuthService;
@@ -27,7 +29,12 @@ export interface AuthRouteDeps {
   readonly devices?: DeviceCookies;
   /** Sign-in limits: per address and per username (RATE_LIMIT_LOGIN). */
   readonly limits?: { readonly limiter: Limiter; readonly login: Rule };
+  /** Proof of work, honeypot and timing before the password (bot/signin.ts); none when omitted. */
+  readonly bot?: SignInGuard;
 }
+
+/** Sign-in refusals a plain form (no JavaScript) is sent back to the page with. */
+const FORM_ERRORS: ReadonlySet<string> = new Set(['invalid_credentials', 'rate_limited', 'pow_required', 'pow_invalid']);
 
 /** A `next` that stays inside the app: no scheme, no `//host`, no backslash tricks. */
 export function safeNext(next: unknown, basePath: string): string {
@@ -46,7 +53,7 @@ function isForm(c: Context): boolean {
   return /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header('Content-Type') ?? '');
 }
 
-async function readCredentials(c: Context): Promise<{ username: string; password: string; next: unknown; form: boolean }> {
+async function readCredentials(c: Context): Promise<{ username: string; password: string; next: unknown; form: boolean; fields: Record<string, unknown> }> {
   const form = isForm(c);
   const body: Record<string, unknown> = form ? await c.req.parseBody() : await readJsonObject(c);
   const { username, password } = body;
@@ -56,7 +63,7 @@ async function readCredentials(c: Context): Promise<{ username: string; password
   if (typeof password !== 'string' || password === '' || password.length > 1024) {
     throw new AppError('bad_request', { message: 'Enter your password.', details: { field: 'password' } });
   }
-  return { username: username.trim(), password, next: body.next, form };
+  return { username: username.trim(), password, next: body.next, form, fields: body };
 }
 
 export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
@@ -83,12 +90,26 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
    * address's own limit. Then per username (spread-out guessing at one account), or per device
    * for a browser that signed in as this user before, so that guessing cannot lock the real user out.
    */
-  const signInLimits = async (c: Context, ip: string, username: string, device: string | undefined): Promise<void> => {
+  const addressLimit = async (c: Context, ip: string): Promise<Decision | undefined> =>
+    deps.limits === undefined ? undefined : deps.limits.limiter.check(c, deps.limits.login, `ip:${addressKey(ip)}`);
+  const usernameLimit = async (c: Context, username: string, device: string | undefined): Promise<void> => {
     if (deps.limits === undefined) return;
     const { limiter, login } = deps.limits;
-    await limiter.check(c, login, `ip:${addressKey(ip)}`);
     await limiter.check(c, { ...login, name: 'login-user' }, device === undefined ? `user:${usernameKey(username)}` : `device:${device}`);
   };
+  const signInLimits = async (c: Context, ip: string, username: string, device: string | undefined): Promise<void> => {
+    await addressLimit(c, ip);
+    await usernameLimit(c, username, device);
+  };
+
+  // A challenge for the sign-in's proof of work (bot/pow.ts): the page fetches one as it opens
+  // and solves it while the person types; `username` (optional) lets the difficulty match what
+  // that sign-in will be asked.
+  app.get('/api/auth/challenge', async function challenge(c) {
+    if (deps.bot === undefined) throw new AppError('not_found');
+    const username = c.req.query('username');
+    return c.json(await deps.bot.challenge(c, deps.clientAddress(c), username === undefined ? undefined : username.trim().slice(0, 200)));
+  });
 
   app.post('/api/auth/login', async function login(c) {
     assertSameOrigin(c, deps.origin);
@@ -97,11 +118,14 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
     const device = trustedDevice(c, input.username);
     let issued: IssuedTokens;
     try {
-      await signInLimits(c, ip, input.username, device);
+      // Per address first, then the defences (which read its decision), then per username.
+      const rate = await addressLimit(c, ip);
+      await deps.bot?.check(c, { username: input.username, ip, fields: input.fields, form: input.form, rate });
+      await usernameLimit(c, input.username, device);
       issued = await service.login({ username: input.username, password: input.password, ip, ...(device === undefined ? {} : { device }) });
     } catch (error) {
       // A browser without JavaScript posted the form: send it back to the page with the error.
-      if (input.form && error instanceof AppError && (error.code === 'invalid_credentials' || error.code === 'rate_limited')) {
+      if (input.form && error instanceof AppError && FORM_ERRORS.has(error.code)) {
         return c.redirect(`${deps.basePath}/login?error=${error.code}`, 303);
       }
       throw withChallenge(error);

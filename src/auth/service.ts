@@ -100,7 +100,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       const ok = await verifyPassword(input.password, user?.passwordHash);
       const audit = { action: 'login', actor: input.username.slice(0, 100), ip: input.ip };
       if (!ok || user === undefined || user.disabled) {
-        await store.recordLoginFailure([keys.pair, keys.user], {
+        await store.recordLoginFailure([keys.pair, keys.user, keys.address], {
           ...audit,
           actorId: user?.id ?? null,
           outcome: 'failure',
@@ -174,7 +174,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       }
       const audit = { action: 'step_up', actorId: user.id, actor: user.username, ip: input.ip };
       if (!(await verifyPassword(input.password, user.passwordHash))) {
-        await store.recordLoginFailure([keys.pair, keys.user], { ...audit, outcome: 'failure', detail: 'wrong password' });
+        await store.recordLoginFailure([keys.pair, keys.user, keys.address], { ...audit, outcome: 'failure', detail: 'wrong password' });
         throw new AppError('invalid_credentials', { message: 'That password is not right.' });
       }
       const until = now() + STEP_UP_SECONDS;

@@ -9,6 +9,7 @@
  * clears both counts.
  * Usernames are keyed case-folded whether or not they exist: the answer is the same for both.
  */
+import { addressKey } from '../ratelimit/limiter.ts';
 import { usernameKey } from '../store/index.ts';
 
 export interface LockoutPolicy {
@@ -26,11 +27,21 @@ export interface LockoutKeys {
   readonly user: string;
   /** The device's key counts with the strict per-pair threshold (a stolen cookie gets few tries). */
   readonly device: boolean;
+  /**
+   * Per address (IPv6 by /64): counted with every failure but never a lockout, and not cleared by
+   * a success (an attacker's own account must not wash it): proof of work asks for it (pow-policy.ts).
+   */
+  readonly address: string;
 }
 
 export function lockoutKeys(username: string, address: string, device?: string): LockoutKeys {
   const user = usernameKey(username);
-  return { pair: `pair:${user}|${address}`, user: device === undefined ? `user:${user}` : `device:${device}`, device: device !== undefined };
+  return {
+    pair: `pair:${user}|${address}`,
+    user: device === undefined ? `user:${user}` : `device:${device}`,
+    device: device !== undefined,
+    address: `ip:${addressKey(address)}`,
+  };
 }
 
 /** Seconds the next attempt must wait after `failures` consecutive failures (0: none). */

@@ -13,18 +13,20 @@ import { normaliseBasePath } from './base-path.ts';
 import { readPublicUrl, type PublicUrl } from './public-url.ts';
 import { readInteger, readTrustProxy } from './values.ts';
 import { readWordPress } from './wordpress.ts';
+import { readBotConfig, type BotConfig } from './bot.ts';
 
 export type { RateWindow } from './rate.ts';
 export { parseDuration } from './duration.ts';
 export { parseRate } from './rate.ts';
 export { normaliseBasePath } from './base-path.ts';
 export type { PublicUrl } from './public-url.ts';
+export type { BotConfig } from './bot.ts';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type TrustProxy = { kind: 'passenger' } | { kind: 'none' } | { kind: 'list'; addresses: readonly string[] };
 export type RateStorage = { kind: 'file'; dir: string } | { kind: 'memory' };
 
-export interface Config {
+export interface Config extends BotConfig {
   readonly env: NodeEnv;
   readonly production: boolean;
   readonly port: number;
@@ -126,9 +128,7 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
 
   const basePathSource = get('BASE_PATH') !== undefined ? 'BASE_PATH' : 'PASSENGER_BASE_URI';
   const basePath = normaliseBasePath(get('BASE_PATH') ?? get('PASSENGER_BASE_URI') ?? '/');
-  if (basePath === undefined) {
-    fail(basePathSource, 'must be a URL path such as /dashboard (letters, digits, - _ . ~ and /; no .. segments)');
-  }
+  if (basePath === undefined) fail(basePathSource, 'must be a URL path such as /dashboard (letters, digits, - _ . ~ and /; no .. segments)');
 
   const dataDirText = get('DATA_DIR');
   const dataDir = path.resolve(ctx.appRoot, dataDirText ?? './data');
@@ -150,9 +150,7 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
   if (!publicUrl.ok) fail('PUBLIC_URL', publicUrl.message);
 
   const trustProxy = readTrustProxy(get('TRUST_PROXY') ?? (ctx.underPassenger === true ? 'passenger' : 'none'));
-  if (trustProxy === undefined) {
-    fail('TRUST_PROXY', 'must be passenger, none, or a comma-separated list of proxy IP addresses');
-  }
+  if (trustProxy === undefined) fail('TRUST_PROXY', 'must be passenger, none, or a comma-separated list of proxy IP addresses');
 
   const rateLimitDefault = readRate('RATE_LIMIT_DEFAULT', get('RATE_LIMIT_DEFAULT') ?? '300/minute');
   const rateLimitLogin = readRate('RATE_LIMIT_LOGIN', get('RATE_LIMIT_LOGIN') ?? '5/minute;50/day');
@@ -161,8 +159,7 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
   const rateLimitStorage = readStorage(get('RATE_LIMIT_STORAGE'), dataDir);
 
   const failMode = get('RATE_LIMIT_FAIL') ?? 'open';
-  const rateLimitFail =
-    failMode === 'open' || failMode === 'closed' ? failMode : fail('RATE_LIMIT_FAIL', 'must be open or closed');
+  const rateLimitFail = failMode === 'open' || failMode === 'closed' ? failMode : fail('RATE_LIMIT_FAIL', 'must be open or closed');
 
   const { wpSsoSecret, wpUrl, wpAdminRoles } = readWordPress(get, production, fail);
 
@@ -173,6 +170,7 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
 
   const pow = get('BOT_POW') ?? 'adaptive';
   const botPow = pow === 'off' || pow === 'adaptive' || pow === 'always' ? pow : fail('BOT_POW', 'must be off, adaptive or always');
+  const bot = readBotConfig(get, fail);
 
   const adminUsername = get('ADMIN_USERNAME') ?? null;
   const adminPasswordText = raw('ADMIN_PASSWORD');
@@ -233,6 +231,7 @@ export function parseConfig(env: Env, ctx: ParseContext): ConfigResult {
     wpUrl,
     wpAdminRoles,
     botPow: botPow!,
+    ...bot,
     adminUsername,
     adminPassword,
     orgName: orgName === '' ? 'Members\u2019 dashboard' : orgName,

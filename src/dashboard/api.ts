@@ -12,11 +12,19 @@ import { requireSession, type SessionDeps } from '../auth/session.ts';
 import type { Figures } from '../figures/figures.ts';
 import { FilterError, parseFilters, parseSeriesRequest, parseTableRequest } from '../figures/filters.ts';
 import type { Filters } from '../figures/types.ts';
+import type { DataGuard } from '../bot/scrape.ts';
 
 export interface DashboardApiDeps extends SessionDeps {
   readonly figures: Figures;
   /** Today as YYYY-MM-DD (UTC): the default end of a range when there is no data yet. */
   readonly today: () => string;
+  /** Scraping limits (bot/scrape.ts): same-origin reads, caps, per-user budgets; none when omitted. */
+  readonly guard?: DataGuard;
+}
+
+/** Days from `from` to `to`, both included. */
+function periodDays(filters: Filters): number {
+  return Math.round((Date.parse(`${filters.to}T00:00:00Z`) - Date.parse(`${filters.from}T00:00:00Z`)) / 86_400_000) + 1;
 }
 
 /** FilterError (pure, no HTTP) → `400 bad_request` with the field the page highlights. */
@@ -33,9 +41,17 @@ export async function requestFilters(c: AppContext, figures: Figures, today: str
   }
 }
 
+/** The scraping limits for one read of `rows` records (none when the guard is off). */
+export function guardRead(guard: DataGuard | undefined, c: AppContext, filters: Filters, rows: number, bulk = false): Promise<void> | undefined {
+  if (guard === undefined) return undefined;
+  const session = c.get('session');
+  return guard(c, { user: session.user, csrf: session.claims.csrf, days: periodDays(filters), rows, bulk });
+}
+
 export function dashboardApi(app: Hono<AppEnv>, deps: DashboardApiDeps): void {
   const session = requireSession(deps);
-  const { figures } = deps;
+  const { figures, guard } = deps;
+  const guarded = (c: AppContext, filters: Filters, rows: number): Promise<void> | undefined => guardRead(guard, c, filters, rows);
 
   app.get('/api/dashboard/figures', session, async function dashboardFigures(c) {
     const filters = await requestFilters(c, figures, deps.today());
@@ -45,6 +61,7 @@ export function dashboardApi(app: Hono<AppEnv>, deps: DashboardApiDeps): void {
     } catch (error) {
       throw asBadRequest(error);
     }
+    await guarded(c, filters, 0);
     return c.json(await figures.view(filters, series));
   });
 
@@ -56,6 +73,7 @@ export function dashboardApi(app: Hono<AppEnv>, deps: DashboardApiDeps): void {
     } catch (error) {
       throw asBadRequest(error);
     }
+    await guarded(c, filters, request.pageSize);
     return c.json(await figures.table(filters, request));
   });
 }

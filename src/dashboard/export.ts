@@ -9,7 +9,7 @@ import { AppError } from '../http/errors.ts';
 import { requireSession } from '../auth/session.ts';
 import { recordsCsv } from '../figures/export-csv.ts';
 import { parseOrder } from '../figures/filters.ts';
-import { asBadRequest, requestFilters, type DashboardApiDeps } from './api.ts';
+import { asBadRequest, guardRead, requestFilters, type DashboardApiDeps } from './api.ts';
 import { attachment, viewFileName } from './file-name.ts';
 
 /** About 6 MB of CSV: more than any spreadsheet user scrolls, less than a host's memory cap minds. */
@@ -31,6 +31,8 @@ export function exportRoutes(app: Hono<AppEnv>, deps: DashboardApiDeps): void {
         details: { field: 'from' },
       });
     }
+    // An export is the cheapest way to take the data whole: it counts against the same budgets.
+    await guardRead(deps.guard, c, filters, view.summary.count, true);
     const rows = await deps.figures.rows(filters, MAX_EXPORT_ROWS, order);
     return c.body(recordsCsv(rows, view.format), 200, {
       'Content-Type': 'text/csv; charset=utf-8',

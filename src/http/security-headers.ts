@@ -31,6 +31,8 @@ export const DOCUMENT_CSP = [
   "img-src 'self' data:",
   "font-src 'self'",
   "connect-src 'self'",
+  // The sign-in's proof of work runs in a worker loaded from /assets (public/pow-worker.ts).
+  "worker-src 'self'",
   "form-action 'self'",
   "base-uri 'none'",
   "object-src 'none'",
@@ -50,6 +52,8 @@ export function securityHeaders(options: SecurityHeaderOptions): SecurityHeaders
     ['Referrer-Policy', 'no-referrer'],
     ['Permissions-Policy', PERMISSIONS],
     ['Cross-Origin-Resource-Policy', 'same-origin'],
+    // Members' figures are no search engine's business, wherever the dashboard lives (bot/robots.ts).
+    ['X-Robots-Tag', 'noindex, nofollow'],
   ];
   if (options.production) {
     // No includeSubDomains: the dashboard shares its host with a WordPress site whose

@@ -23,6 +23,11 @@ export interface LimiterDeps {
 export interface Limiter {
   /** Counts one request; sets the headers; throws `rate_limited` (429) when refused. */
   check(c: Context, rule: Rule, key: string): Promise<Decision | undefined>;
+  /**
+   * Counts one request without answering for it: no headers, no 429 (the caller decides what a
+   * refusal means, e.g. proof of work). Undefined when the store failed.
+   */
+  count(rule: Rule, key: string): Promise<Decision | undefined>;
   /** Middleware limiting every request by `key(c)` (exempt paths are routed around it: src/app.ts). */
   middleware(rule: Rule, key: (c: Context) => string): MiddlewareHandler;
 }
@@ -98,6 +103,13 @@ export function createLimiter(deps: LimiterDeps): Limiter {
 
   return {
     check,
+    count(rule, key) {
+      try {
+        return deps.store.consume(key, rule, now()).catch(() => undefined);
+      } catch {
+        return Promise.resolve(undefined);
+      }
+    },
     middleware(rule, key) {
       return function rateLimited(c, next) {
         return check(c, rule, key(c)).then(() => next());

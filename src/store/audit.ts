@@ -54,6 +54,24 @@ export function insertFailure(q: Query, entry: AuditEntry, now: number): void {
 }
 
 /**
+ * A batch of refusals by the anti-bot defences (bot/refusals.ts), `times` events on one row: capped
+ * per day like failed sign-ins, since anyone can cause them at will.
+ */
+export function insertRefusalAudit(q: Query, entry: AuditEntry & { times?: number }, now: number): void {
+  const day = now - (now % 86_400);
+  const times = Math.max(1, entry.times ?? 1);
+  const today = q.get<{ n: number }>("SELECT COUNT(*) AS n FROM audit_log WHERE action = ? AND outcome = 'failure' AND at >= ?", [entry.action, day])?.n ?? 0;
+  if (today < FAILURE_ROWS_PER_DAY) {
+    insertAudit(q, entry, now);
+    if (times > 1) q.run('UPDATE audit_log SET times = ? WHERE id = last_insert_rowid()', [times]);
+    return;
+  }
+  const overflow = q.get<{ id: number }>("SELECT id FROM audit_log WHERE action = ? AND outcome = 'failure' AND at >= ? AND detail = ?", [entry.action, day, OVERFLOW]);
+  if (overflow === undefined) q.run("INSERT INTO audit_log (at, action, outcome, detail, times) VALUES (?, ?, 'failure', ?, ?)", [now, entry.action, OVERFLOW, times]);
+  else q.run('UPDATE audit_log SET times = times + ?, at = ? WHERE id = ?', [times, now, overflow.id]);
+}
+
+/**
  * Who acted, by name: an entry made with only the actor's id (a sign-out knows the token's
  * subject, not the name) gets the name from the users table; older rows are named on reading.
  */
@@ -104,6 +122,6 @@ export function listAudit(q: Query, filter: AuditFilter): AuditRecord[] {
 }
 
 export function purgeAudit(q: Query, now: number): number {
-  const failures = q.run("DELETE FROM audit_log WHERE action = 'login' AND outcome = 'failure' AND at < ?", [now - FAILURE_RETENTION_SECONDS]).changes;
+  const failures = q.run("DELETE FROM audit_log WHERE action IN ('login', 'refused') AND outcome = 'failure' AND at < ?", [now - FAILURE_RETENTION_SECONDS]).changes;
   return failures + q.run('DELETE FROM audit_log WHERE at < ?', [now - AUDIT_RETENTION_SECONDS]).changes;
 }

@@ -3,9 +3,24 @@
  * (never a raw get-then-set across two calls). Writes go through DatabaseFile's locked,
  * durable commit; reads see other processes' writes on their very next call.
  */
-import { insertAudit, insertFailure, listAudit, purgeAudit, type AuditEntry, type AuditFilter, type AuditRecord } from './audit.ts';
+import { insertAudit, insertFailure, insertRefusalAudit, listAudit, purgeAudit, type AuditEntry, type AuditFilter, type AuditRecord } from './audit.ts';
 import type { DatabaseFile } from '../db/db-file.ts';
 import { addFailure, clearFailures, failureCounts, purgeFailures, type FailureCount } from './lockout.ts';
+import {
+  addRefusals,
+  clearFailurePrefixes,
+  deleteBlock,
+  failuresAtLeast,
+  insertBlock,
+  listBlocks,
+  purgePow,
+  purgeRefusals,
+  spendPow,
+  topRefused,
+  type BlockRecord,
+  type RefusalCount,
+  type RefusalTotal,
+} from './bot.ts';
 import type { Query } from '../db/query.ts';
 import {
   confirmStepUp,
@@ -38,6 +53,7 @@ import {
 
 export type { AuditEntry, AuditFilter, AuditRecord } from './audit.ts';
 export type { FailureCount } from './lockout.ts';
+export type { BlockRecord, RefusalCount, RefusalTotal } from './bot.ts';
 export type { NewFamily, RotateOutcome, SessionState } from './sessions.ts';
 export type { WordPressIdentity, WordPressLink } from './wordpress.ts';
 export type { NewUser, Role, User, UserChanges, UserWithHash } from './users.ts';
@@ -91,7 +107,24 @@ export interface Store {
   /** A refused single sign-on (bad token, wrong origin): audited, capped per day like failed sign-ins. */
   recordSsoFailure(audit: AuditEntry): Promise<void>;
   audit(entry: AuditEntry): Promise<void>;
-  purge(): Promise<{ revocations: number; families: number; audit: number; failures: number; ssoTokens: number }>;
+  purge(): Promise<{ revocations: number; families: number; audit: number; failures: number; ssoTokens: number; pow: number; refusals: number }>;
+
+  /** Proof of work (bot/pow.ts): true the first time a solution is presented, anywhere; false after. */
+  spendPow(challenge: string, expiresAt: number): Promise<boolean>;
+  /** Refusals counted per address or account and hour, with their audit rows, in one write. */
+  recordRefusals(counts: readonly RefusalCount[], audit: readonly (AuditEntry & { times?: number })[]): Promise<void>;
+  topRefused(kind: 'ip' | 'user', since: number, limit: number): Promise<RefusalTotal[]>;
+  /** The same array for one version of the file (callers may cache what they derive from it by identity). */
+  blocks(receivedAt?: number): Promise<readonly BlockRecord[]>;
+  addBlock(block: { cidr: string; reason: string | null; createdBy: string | null }, audit: AuditEntry): Promise<BlockRecord | undefined>;
+  removeBlock(id: number, audit: AuditEntry): Promise<BlockRecord | undefined>;
+  /** Lockout counts (bot/lockout.ts) of at least `minimum` under keys starting with `prefix`. */
+  failuresAtLeast(prefix: string, minimum: number): Promise<Array<{ key: string; failures: number; lastFailureAt: number }>>;
+  /**
+   * Lifts a lockout: clears the exact `keys` and every key under `prefixes`, and, for each
+   * `pair:<user>|<address>` cleared, that address's `ip:` count too; audited. Returns rows cleared.
+   */
+  liftLockout(keys: readonly string[], prefixes: readonly string[], audit: AuditEntry): Promise<number>;
 }
 
 export function createStore(file: DatabaseFile, now: Clock): Store {
@@ -199,7 +232,51 @@ export function createStore(file: DatabaseFile, now: Clock): Store {
     purge: () =>
       file.write((q) => {
         const removed = purgeExpired(q, now());
-        return { ...removed, audit: purgeAudit(q, now()), failures: purgeFailures(q, now()), ssoTokens: purgeSsoTokens(q, now()) };
+        return {
+          ...removed,
+          audit: purgeAudit(q, now()),
+          failures: purgeFailures(q, now()),
+          ssoTokens: purgeSsoTokens(q, now()),
+          pow: purgePow(q, now()),
+          refusals: purgeRefusals(q, now()),
+        };
+      }),
+
+    spendPow: (challenge, expiresAt) => write((q) => spendPow(q, challenge, expiresAt)),
+    recordRefusals: (counts, audit) =>
+      write((q) => {
+        addRefusals(q, counts);
+        for (const entry of audit) insertRefusalAudit(q, entry, now());
+      }),
+    topRefused: (kind, since, limit) => file.read((q) => topRefused(q, kind, since, limit)),
+    blocks: (receivedAt) => file.readMemo('blocks', (q) => Object.freeze(listBlocks(q)), receivedAt),
+    addBlock: (block, audit) =>
+      write((q) => {
+        const added = insertBlock(q, block, now());
+        if (added !== undefined) insertAudit(q, { ...audit, target: block.cidr }, now());
+        return added;
+      }),
+    removeBlock: (id, audit) =>
+      write((q) => {
+        const removed = deleteBlock(q, id);
+        if (removed !== undefined) insertAudit(q, { ...audit, target: removed.cidr }, now());
+        return removed;
+      }),
+    failuresAtLeast: (prefix, minimum) => file.read((q) => failuresAtLeast(q, prefix, minimum)),
+    liftLockout: (keys, prefixes, audit) =>
+      write((q) => {
+        const addresses = new Set<string>();
+        for (const prefix of prefixes) {
+          for (const row of failuresAtLeast(q, prefix, 0)) {
+            const bar = row.key.lastIndexOf('|');
+            if (row.key.startsWith('pair:') && bar !== -1) addresses.add(`ip:${row.key.slice(bar + 1)}`);
+          }
+        }
+        const before = failureCounts(q, [...keys, ...addresses]).size;
+        clearFailures(q, [...keys, ...addresses]);
+        const cleared = before + clearFailurePrefixes(q, prefixes);
+        insertAudit(q, { ...audit, detail: `${audit.detail ?? 'lockout lifted'} (${cleared} count${cleared === 1 ? '' : 's'} cleared)` }, now());
+        return cleared;
       }),
   };
   return store;

@@ -117,4 +117,38 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    up(q) {
+      q.exec(`
+        -- Proof-of-work solutions already used (bot/pow.ts): each is accepted once, by any
+        -- process, until its challenge expires (then the signature check refuses it anyway).
+        CREATE TABLE pow_spent (
+          challenge TEXT PRIMARY KEY,
+          expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX pow_spent_expiry ON pow_spent (expires_at);
+        -- Refused requests per address or account, reason and hour (bot/refusals.ts): the admin
+        -- page's "top refused" without an audit row per refusal. kind: 'ip' or 'user'.
+        CREATE TABLE refusal_counts (
+          kind TEXT NOT NULL,
+          subject TEXT NOT NULL,
+          reason TEXT NOT NULL,
+          hour INTEGER NOT NULL,
+          count INTEGER NOT NULL,
+          last_at INTEGER NOT NULL,
+          PRIMARY KEY (kind, subject, reason, hour)
+        ) WITHOUT ROWID;
+        CREATE INDEX refusal_counts_hour ON refusal_counts (hour);
+        -- Addresses and ranges an admin blocked (bot/blocks.ts), honoured by every process.
+        CREATE TABLE blocks (
+          id INTEGER PRIMARY KEY,
+          cidr TEXT NOT NULL UNIQUE,
+          reason TEXT,
+          created_by TEXT,
+          created_at INTEGER NOT NULL
+        );
+      `);
+    },
+  },
 ];

@@ -28,6 +28,7 @@ export function createLimiter(deps: LimiterDeps): Limiter {
   deps.store.close();
   return {
     check: () => Promise.resolve(undefined),
+    count: () => Promise.resolve(undefined),
     middleware: () =>
       async function notLimited(_c, next) {
         if (endOfTurn) await turnEnd();

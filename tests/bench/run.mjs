@@ -79,7 +79,7 @@ const progress = (text) => process.stderr.write(`  ${text}\n`);
 
 
 /** The app's variables (DESIGN.md), NODE_OPTIONS and npm's own: none may leak into a server. */
-const SCRUB = /^(NODE_ENV|NODE_OPTIONS|PORT|BASE_PATH|PASSENGER_BASE_URI|DATA_DIR|SECRET_KEY.*|ACCESS_TOKEN_TTL|REFRESH_TOKEN_TTL|TRUST_PROXY|RATE_LIMIT_.*|WP_.*|BOT_POW|ADMIN_.*|npm_.*)$/i;
+const SCRUB = /^(NODE_ENV|NODE_OPTIONS|PORT|BASE_PATH|PASSENGER_BASE_URI|DATA_DIR|SECRET_KEY.*|ACCESS_TOKEN_TTL|REFRESH_TOKEN_TTL|TRUST_PROXY|RATE_LIMIT_.*|WP_.*|BOT_.*|DATA_API_.*|ADMIN_.*|npm_.*)$/i;
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !SCRUB.test(name)));
 
 /** What the app gets besides PORT and DATA_DIR. */

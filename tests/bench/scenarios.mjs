@@ -21,6 +21,7 @@ import { apiMe, fileStoreConsume, loginLatency, residentMemory } from './limits.
 import { pdfReport } from './pdf.mjs';
 import { dashboardApi } from './dashboard.mjs';
 import { memoryScenario } from './memory.mjs';
+import { botScenario } from './bot.mjs';
 
 /**
  * Cold start: spawn `node` → first 200 on `path`, app and bare alternately, fresh process each time.
@@ -251,4 +252,6 @@ export const scenarios = [
   dashboardApi({ name: 'dashboard', records: 100_000, requests: 200, quickRequests: 40, goalMs: 50 }),
   // One process's memory through a member's visit over 100,000 records (tests/bench/memory.mjs); issue 15.
   memoryScenario({ name: 'memory', records: 100_000, views: 200, settleS: 5, rounds: 3, quickRounds: 1, goalRssMiB: 105, goalAnonMiB: 60 }),
+  // The anti-bot defences' costs (tests/bench/bot.mjs); issue 18.
+  botScenario({ name: 'bot' }),
 ];

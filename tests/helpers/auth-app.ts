@@ -29,9 +29,17 @@ import { createFontLoader } from '../../src/reports/font.ts';
 import { openFigures } from '../../src/figures/open.ts';
 import { renderReport } from '../../src/reports/report.ts';
 import { createTokenVerifier } from '../../src/wordpress/token.ts';
+import { createBotDeps, type BotConfig, type BuiltBot } from '../../src/bot/index.ts';
+import { createPow, encodeSolution, solveChallenge } from '../../src/bot/pow.ts';
+import { DEFAULT_UA_PATTERN } from '../../src/config/bot.ts';
 
 export const WASM = path.resolve(__dirname, '../../node_modules/sql.js/dist/sql-wasm.wasm');
 export const SECRET = 's'.repeat(64);
+/**
+ * What a browser sends: app.request() sends no User-Agent at all, which the defences count as a
+ * weak sign of a script (src/bot/user-agent.ts). Tests playing a person's browser send this.
+ */
+export const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
 
 export interface AuthTestApp {
   readonly app: Hono<AppEnv>;
@@ -40,8 +48,18 @@ export interface AuthTestApp {
   readonly tokens: TokenService;
   readonly lines: string[];
   readonly dataDir: string;
+  /** The anti-bot defences as configured (src/bot/). */
+  readonly bot: BuiltBot;
   /** The clock, in seconds; assign to move time. */
   clock: { now: number };
+  /**
+   * A solved proof of work (the login's `pow`) at the app's highest difficulty, so it is never
+   * too easy: what the page sends after solving in its worker. Tests that are not about the
+   * defences sign in with it, as the page would.
+   */
+  pow(): string;
+  /** The sign-in form's hidden token (the honeypot's; the decoy left empty), as the page renders it. */
+  formToken(): string | undefined;
   addUser(username: string, password: string, role?: Role): Promise<number>;
   /** Signs in; returns the Cookie header value and the CSRF token. */
   login(username: string, password: string): Promise<{ cookie: string; csrf: string; setCookies: string[] }>;
@@ -63,7 +81,36 @@ export interface AuthTestOptions {
   readonly origin?: OriginPolicy;
   /** WordPress single sign-on (WP_URL, WP_SSO_SECRET, WP_SSO_ADMIN_ROLES); off when omitted. */
   readonly wordpress?: { readonly url: string; readonly secret: string; readonly adminRoles?: readonly string[] };
+  /** The defences' settings over the defaults (BOT_POW=adaptive, honeypot on, 1 s minimum...). */
+  readonly bot?: Partial<BotConfig>;
 }
+
+/**
+ * The configuration's defaults for the defences (src/config/bot.ts), but for two that tests
+ * of other things would only pay for in time: proof of work is a hundred times easier (the
+ * same code asks, verifies and spends it; solving 1,000,000 for each of a lockout test's
+ * fifty failures would take minutes), and the form's minimum time is 0 (the clock is frozen).
+ * Tests of the defences set their own.
+ */
+export const BOT_DEFAULTS: Omit<BotConfig, 'secretKey'> = {
+  botPow: 'adaptive',
+  botPowDifficulty: 200,
+  botPowMaxDifficulty: 10_000,
+  botHoneypot: true,
+  botFormMinMs: 0,
+  botUaPattern: DEFAULT_UA_PATTERN,
+  dataApiRequests: [
+    { limit: 600, windowSeconds: 3600, text: '600/hour' },
+    { limit: 4000, windowSeconds: 86_400, text: '4000/day' },
+  ],
+  dataApiRows: [
+    { limit: 20_000, windowSeconds: 3600, text: '20000/hour' },
+    { limit: 100_000, windowSeconds: 86_400, text: '100000/day' },
+  ],
+  dataApiMaxPageSize: 200,
+  dataApiMaxDays: 3660,
+  dataApiSameOrigin: true,
+};
 
 /** The report font, read from the npm package (in-process tests do not depend on dist/). */
 export const FONT_DIR = path.join(path.dirname(require.resolve('pretendard/package.json')), 'dist/public/static/alternative');
@@ -120,7 +167,23 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
   const clientAddress = createClientAddress({ kind: 'passenger' });
   const limits = options.rateLimit;
   const limitStore = limits === undefined ? undefined : (limits.store ?? createMemoryStore());
+  const botConfig = { ...BOT_DEFAULTS, ...options.bot, secretKey: options.secret ?? SECRET };
+  const solver = createPow({ secret: botConfig.secretKey, now });
+  const bot = createBotDeps({
+    config: botConfig,
+    store,
+    logger,
+    now,
+    nowMs: () => clock.now * 1000,
+    refusalDelayMs: 0,
+  });
+  const solvedPow = (): string => {
+    const solution = solveChallenge(solver.issue(botConfig.botPowMaxDifficulty));
+    if (solution === undefined) throw new Error('no solution found');
+    return encodeSolution(solution);
+  };
   const app = createApp({
+    bot,
     config: { basePath, production },
     logger,
     assets: createMemoryAssets({ 'app.css': 'body{}', 'login.js': '', 'dashboard.js': '', 'admin.js': '' }, basePath),
@@ -170,7 +233,10 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
     tokens,
     lines: logger.lines,
     dataDir,
+    bot,
     clock,
+    pow: solvedPow,
+    formToken: () => bot.signIn.form()?.token,
     async addUser(username, password, role = 'member') {
       const user = await store.createUser({ username, role, passwordHash: await hashPassword(password), displayName: username });
       return user.id;
@@ -178,8 +244,8 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
     async login(username, password) {
       const res = await app.request(`${basePath}/api/auth/login`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'same-origin' },
-        body: JSON.stringify({ username, password }),
+        headers: { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'same-origin', 'User-Agent': BROWSER_UA },
+        body: JSON.stringify({ username, password, pow: solvedPow() }),
       });
       if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
       const body = (await res.json()) as { csrfToken: string };

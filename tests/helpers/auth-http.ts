@@ -17,7 +17,7 @@ import { requireRole, requireSession } from '../../src/auth/session.ts';
 import type { AppEnv } from '../../src/http/context.ts';
 import type { Role } from '../../src/store/index.ts';
 import { DATABASE_FILE } from '../../src/store/open.ts';
-import { WASM, authTestApp, type AuthTestApp, type AuthTestOptions } from './auth-app.ts';
+import { BROWSER_UA, WASM, authTestApp, type AuthTestApp, type AuthTestOptions } from './auth-app.ts';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -68,12 +68,32 @@ export interface CallOptions {
   readonly body?: string;
   /** Extra headers; `null` removes a default (`Sec-Fetch-Site: same-origin` on unsafe methods). */
   readonly headers?: Readonly<Record<string, string | null>>;
+  /**
+   * A sign-in (POST …/api/auth/login) carries a solved proof of work and, as a form, the form's
+   * token, as the sign-in page sends them; `false` sends the body exactly as given.
+   */
+  readonly asPage?: boolean;
 }
 
-/** One request, as a same-origin browser would send it unless told otherwise. */
-export async function call(t: AuthTestApp, url: string, options: CallOptions = {}): Promise<Response> {
+/** The body of a sign-in as the page would send it: with `pow`, and a form with its token. */
+function asPage(t: AuthTestApp, url: string, options: CallOptions): CallOptions {
+  if (options.asPage === false || !url.endsWith('/api/auth/login')) return options;
+  if (options.json !== undefined && options.json !== null && typeof options.json === 'object' && !Array.isArray(options.json)) {
+    const json = options.json as Record<string, unknown>;
+    return json.pow === undefined ? { ...options, json: { ...json, pow: t.pow() } } : options;
+  }
+  if (options.form !== undefined) {
+    const token = t.formToken();
+    return { ...options, form: { ...(token === undefined ? {} : { form_token: token }), pow: t.pow(), ...options.form } };
+  }
+  return options;
+}
+
+/** One request, as a same-origin browser would send it unless told otherwise (a browser's User-Agent; Sec-Fetch-Site on unsafe methods). */
+export async function call(t: AuthTestApp, url: string, given: CallOptions = {}): Promise<Response> {
+  const options = asPage(t, url, given);
   const method = options.method ?? (options.json !== undefined || options.form !== undefined ? 'POST' : 'GET');
-  const headers: Record<string, string | null> = {};
+  const headers: Record<string, string | null> = { 'User-Agent': BROWSER_UA };
   if (method !== 'GET' && method !== 'HEAD') headers['Sec-Fetch-Site'] = 'same-origin';
   if (options.cookie !== undefined) headers.Cookie = options.cookie;
   if (options.csrf !== undefined) headers['X-CSRF-Token'] = options.csrf;

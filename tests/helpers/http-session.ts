@@ -2,6 +2,8 @@
  * Sign-in sessions against a real app process over HTTP (fetch), for the multi-process tests:
  * log in, log out, ask who am I, and read the ids the tokens carry.
  */
+import { encodeSolution, solveChallenge, type Challenge } from '../../src/bot/pow.ts';
+
 export interface HttpSession {
   /** The Cookie header: access, refresh and CSRF cookies. */
   readonly cookie: string;
@@ -9,6 +11,18 @@ export interface HttpSession {
   /** The access token's id and its sign-in (refresh family), decoded from the JWT. */
   readonly jti: string;
   readonly fam: string;
+}
+
+/**
+ * A solved proof of work for signing in at `base` as `username` (what a script does when the
+ * server asks, README "Signing in from scripts"): fetch a challenge, find the number.
+ */
+export async function solvedPow(base: string, username: string, headers: Record<string, string> = {}): Promise<string> {
+  const res = await request(`${base}/api/auth/challenge?username=${encodeURIComponent(username)}`, { headers });
+  if (res.status !== 200) throw new Error(`challenge at ${base}: ${res.status}`);
+  const solution = solveChallenge((await res.json()) as Challenge);
+  if (solution === undefined) throw new Error('the challenge has no solution');
+  return encodeSolution(solution);
 }
 
 const JSON_POST = { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'same-origin' } as const;

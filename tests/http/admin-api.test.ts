@@ -118,7 +118,7 @@ describe('admin imports', () => {
     assert.equal(summary.replaced, 0);
     assert.equal(summary.filename, 'march.csv');
     assert.deepEqual([summary.from, summary.to, summary.actor], ['2026-03-01', '2026-03-02', 'root']);
-    const view = (await (await call(a, '/api/dashboard/figures?from=2026-03-01&to=2026-03-02', { cookie })).json()) as { summary: { total: number }; options: { categories: string[] } };
+    const view = (await (await call(a, '/api/dashboard/figures?from=2026-03-01&to=2026-03-02', { cookie, csrf })).json()) as { summary: { total: number }; options: { categories: string[] } };
     assert.equal(view.summary.total, 270.5);
     assert.deepEqual(view.options.categories, ['Online', '서울 지점']);
     const history = (await (await call(a, '/api/admin/imports', { cookie })).json()) as { imports: Array<{ rows: number }> };

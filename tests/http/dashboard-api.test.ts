@@ -35,9 +35,9 @@ const sum = (values: number[]): number => values.reduce((s, v) => s + v, 0);
 
 describe('GET /api/dashboard/figures', () => {
   test('signed out: 401 token_missing; signed in: the view with its defaults (last 90 days of data, first metric, all categories)', async (t) => {
-    const { a, cookie } = await signedIn(t);
+    const { a, cookie, csrf } = await signedIn(t);
     await assertError(await call(a, '/api/dashboard/figures'), 401, 'token_missing');
-    const res = await call(a, '/api/dashboard/figures', { cookie });
+    const res = await call(a, '/api/dashboard/figures', { cookie, csrf });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('Cache-Control'), 'no-store');
     const view = (await res.json()) as Record<string, any>; // any: a JSON body checked field by field below
@@ -55,9 +55,9 @@ describe('GET /api/dashboard/figures', () => {
   });
 
   test('a category and a period: summary, change against the previous period of the same length', async (t) => {
-    const { a, cookie } = await signedIn(t);
+    const { a, cookie, csrf } = await signedIn(t);
     const query = new URLSearchParams({ from: day(60), to: day(69), category: '서울 지점', metric: 'revenue' });
-    const view = (await (await call(a, `/api/dashboard/figures?${query}`, { cookie })).json()) as Record<string, any>; // any: JSON
+    const view = (await (await call(a, `/api/dashboard/figures?${query}`, { cookie, csrf })).json()) as Record<string, any>; // any: JSON
     const total = sum(Array.from({ length: 10 }, (_, k) => 160 + k));
     const previous = sum(Array.from({ length: 10 }, (_, k) => 150 + k));
     assert.equal(view.summary.total, total);
@@ -68,7 +68,7 @@ describe('GET /api/dashboard/figures', () => {
   });
 
   test('bad filters: 400 bad_request naming the field, never an empty chart', async (t) => {
-    const { a, cookie } = await signedIn(t);
+    const { a, cookie, csrf } = await signedIn(t);
     const cases: Array<[Record<string, string>, string]> = [
       [{ from: '2026-02-30' }, 'from'],
       [{ to: 'yesterday' }, 'to'],
@@ -78,7 +78,7 @@ describe('GET /api/dashboard/figures', () => {
       [{ interval: 'hour' }, 'interval'],
     ];
     for (const [params, field] of cases) {
-      const body = await assertError(await call(a, `/api/dashboard/figures?${new URLSearchParams(params)}`, { cookie }), 400, 'bad_request', JSON.stringify(params));
+      const body = await assertError(await call(a, `/api/dashboard/figures?${new URLSearchParams(params)}`, { cookie, csrf }), 400, 'bad_request', JSON.stringify(params));
       assert.equal(body.field, field, JSON.stringify(params));
       const words: Record<string, RegExp> = { from: /start date/, to: /end date/, category: /category/, metric: /metric/, interval: /interval/ };
       assert.match(String(body.message), words[field]!, 'the message names the field too, in words');
@@ -89,10 +89,10 @@ describe('GET /api/dashboard/figures', () => {
 
 describe('GET /api/dashboard/table', () => {
   test('sorted and paged, with the total over all pages; a page past the end is the last page', async (t) => {
-    const { a, cookie } = await signedIn(t);
+    const { a, cookie, csrf } = await signedIn(t);
     const base = { from: day(0), to: day(119), metric: 'revenue', category: '서울 지점' };
     const page = async (params: Record<string, string>) =>
-      (await (await call(a, `/api/dashboard/table?${new URLSearchParams({ ...base, ...params })}`, { cookie })).json()) as Record<string, any>; // any: JSON
+      (await (await call(a, `/api/dashboard/table?${new URLSearchParams({ ...base, ...params })}`, { cookie, csrf })).json()) as Record<string, any>; // any: JSON
     const first = await page({ sort: 'value', dir: 'desc', pageSize: '10' });
     assert.equal(first.total, 120);
     assert.deepEqual(first.rows.map((r: RecordRow) => r.value), Array.from({ length: 10 }, (_, k) => 219 - k));
@@ -105,14 +105,14 @@ describe('GET /api/dashboard/table', () => {
   });
 
   test('bad paging and sorting: 400 naming the field', async (t) => {
-    const { a, cookie } = await signedIn(t);
+    const { a, cookie, csrf } = await signedIn(t);
     for (const [params, field] of [
       [{ pageSize: '500' }, 'pageSize'],
       [{ page: '0' }, 'page'],
       [{ sort: 'password' }, 'sort'],
       [{ dir: 'up' }, 'dir'],
     ] as const) {
-      const body = await assertError(await call(a, `/api/dashboard/table?${new URLSearchParams(params)}`, { cookie }), 400, 'bad_request');
+      const body = await assertError(await call(a, `/api/dashboard/table?${new URLSearchParams(params)}`, { cookie, csrf }), 400, 'bad_request');
       assert.equal(body.field, field);
     }
   });
