@@ -39,6 +39,10 @@ export const AUDIT_ACTIONS: Readonly<Record<string, string>> = {
   report_pdf: 'PDF report',
   sso_wordpress: 'Sign-in with WordPress',
   metric_format: 'Metric unit and decimals',
+  refused: 'Refused as a robot or scraper',
+  lift_lockout: 'Lockout lifted',
+  block: 'Address blocked',
+  unblock: 'Address unblocked',
 };
 
 export function adminAuditRoutes(app: Hono<AppEnv>, deps: { readonly store: Store }): void {
