@@ -29,8 +29,8 @@ async function signedIn(t: TestContext, role: 'admin' | 'member' = 'member'): Pr
 
 describe('GET /api/dashboard/figures (issue 17 fields)', () => {
   test('coverage, format, today, the comparison, partial buckets and the interval asked for', async (t) => {
-    const { a, cookie } = await signedIn(t);
-    const get = async (params: Record<string, string>) => (await (await call(a, `/api/dashboard/figures?${new URLSearchParams(params)}`, { cookie })).json()) as Record<string, any>; // any: JSON checked below
+    const { a, cookie, csrf } = await signedIn(t);
+    const get = async (params: Record<string, string>) => (await (await call(a, `/api/dashboard/figures?${new URLSearchParams(params)}`, { cookie, csrf })).json()) as Record<string, any>; // any: JSON checked below
     const view = await get({ from: day(0), to: day(59), interval: 'week', lines: 'categories' });
     assert.deepEqual(view.coverage, { first: day(0), last: day(59) });
     assert.deepEqual(view.format, { metric: 'revenue', unit: '', decimals: 1, set: false });
@@ -45,17 +45,17 @@ describe('GET /api/dashboard/figures (issue 17 fields)', () => {
     assert.deepEqual(view.series.points.at(-1).partial, { from: day(56), to: day(59), days: 4, of: 7 });
     assert.ok(view.series.points.slice(0, -1).every((p: { partial?: unknown }) => p.partial === undefined));
     assert.equal((await get({ from: day(0), to: day(59) })).series.byCategory, undefined, 'lines per category only when asked for');
-    const refused = await assertError(await call(a, `/api/dashboard/figures?lines=spaghetti`, { cookie }), 400, 'bad_request');
+    const refused = await assertError(await call(a, `/api/dashboard/figures?lines=spaghetti`, { cookie, csrf }), 400, 'bad_request');
     assert.equal(refused.field, 'lines');
   });
 });
 
 describe('GET /api/dashboard/records.csv', () => {
   test('the view in the table\'s order, named after the filters; formula-looking text inert', async (t) => {
-    const { a, cookie } = await signedIn(t);
+    const { a, cookie, csrf } = await signedIn(t);
     await assertError(await call(a, '/api/dashboard/records.csv'), 401, 'token_missing');
     const query = new URLSearchParams({ from: day(0), to: day(9), metric: 'revenue', sort: 'value', dir: 'desc' });
-    const res = await call(a, `/api/dashboard/records.csv?${query}`, { cookie });
+    const res = await call(a, `/api/dashboard/records.csv?${query}`, { cookie, csrf });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('Content-Type'), 'text/csv; charset=utf-8');
     assert.equal(res.headers.get('Content-Disposition'), `attachment; filename="revenue_all_${day(0)}_${day(9)}.csv"; filename*=UTF-8''revenue_all_${day(0)}_${day(9)}.csv`);
@@ -66,7 +66,7 @@ describe('GET /api/dashboard/records.csv', () => {
     assert.equal(lines[0], `"${day(9)}","서울 지점","revenue",109.5,""`, 'largest value first');
     assert.equal(lines.at(-1), `"${day(0)}","'=HYPERLINK(""http://x"",""y"")","revenue",7,"'+SUM(A1:A9)"`);
     assert.ok(lines.every((line) => !/(^|,)"[=+\-@]/.test(line)), 'no cell starts with a formula character');
-    const bad = await assertError(await call(a, `/api/dashboard/records.csv?${new URLSearchParams({ sort: 'password' })}`, { cookie }), 400, 'bad_request');
+    const bad = await assertError(await call(a, `/api/dashboard/records.csv?${new URLSearchParams({ sort: 'password' })}`, { cookie, csrf }), 400, 'bad_request');
     assert.equal(bad.field, 'sort');
   });
 });
@@ -91,14 +91,14 @@ describe('POST /api/reports/pdf (issue 17)', () => {
 describe('/api/admin/metrics', () => {
   test('admins list and set a metric\'s unit and decimals (audited); the view then carries them', async (t) => {
     const { a, cookie, csrf } = await signedIn(t, 'admin');
-    const list = (await (await call(a, '/api/admin/metrics', { cookie })).json()) as Record<string, any>; // any: JSON
+    const list = (await (await call(a, '/api/admin/metrics', { cookie, csrf })).json()) as Record<string, any>; // any: JSON
     assert.deepEqual(list.metrics, [{ metric: 'revenue', unit: '', decimals: 1, set: false }]);
     await assertError(await call(a, '/api/admin/metrics/revenue', { method: 'PUT', cookie, json: { unit: 'EUR', decimals: 2 } }), 403, 'csrf_missing');
     const res = await call(a, '/api/admin/metrics/revenue', { method: 'PUT', cookie, csrf, json: { unit: 'EUR', decimals: 2 } });
     assert.equal(res.status, 200);
     assert.deepEqual(((await res.json()) as Record<string, unknown>).metric, { metric: 'revenue', unit: 'EUR', decimals: 2, set: true });
     assert.equal(await countRows(a, 'audit_log', "action = 'metric_format' AND target = 'revenue' AND outcome = 'success'"), 1);
-    const view = (await (await call(a, '/api/dashboard/figures', { cookie })).json()) as Record<string, any>; // any: JSON
+    const view = (await (await call(a, '/api/dashboard/figures', { cookie, csrf })).json()) as Record<string, any>; // any: JSON
     assert.deepEqual(view.format, { metric: 'revenue', unit: 'EUR', decimals: 2, set: true });
     for (const [body, field] of [
       [{ decimals: 9 }, 'decimals'],
@@ -115,7 +115,7 @@ describe('/api/admin/metrics', () => {
 
   test('members are refused', async (t) => {
     const { a, cookie, csrf } = await signedIn(t);
-    await assertError(await call(a, '/api/admin/metrics', { cookie }), 403, 'forbidden');
+    await assertError(await call(a, '/api/admin/metrics', { cookie, csrf }), 403, 'forbidden');
     await assertError(await call(a, '/api/admin/metrics/revenue', { method: 'PUT', cookie, csrf, json: { unit: 'EUR' } }), 403, 'forbidden');
   });
 });
