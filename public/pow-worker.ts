@@ -5,13 +5,7 @@
 // Messages in: { challenge: {algorithm, challenge, salt, maxnumber, signature} }.
 // Messages out: { progress: tried, of: maxnumber }, then { number, ms } or { error }.
 
-interface Challenge {
-  readonly algorithm: string;
-  readonly challenge: string;
-  readonly salt: string;
-  readonly maxnumber: number;
-  readonly signature: string;
-}
+import type { Challenge } from './lib/pow.ts';
 
 // The DOM library types `self` as a Window; in a dedicated worker it is the worker's scope.
 const scope = self as unknown as { onmessage: ((event: MessageEvent<{ challenge: Challenge }>) => void) | null; postMessage(message: unknown): void };

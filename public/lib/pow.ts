@@ -19,7 +19,8 @@ export interface Solving {
   onProgress(listener: (share: number) => void): void;
 }
 
-interface Challenge {
+/** What GET /api/auth/challenge answers (DESIGN.md's wire format). */
+export interface Challenge {
   readonly algorithm: string;
   readonly challenge: string;
   readonly salt: string;

@@ -20,7 +20,7 @@ import { cannotRun } from '../helpers/system.ts';
 import type { Apache } from './apache.ts';
 import { send, type Reply, type Target } from './client.ts';
 import { listProcesses, systemIds } from './processes.ts';
-import { account, APP_GROUP, APP_USER, cleanUp, install, startOnFreePort, stepper, type Site } from './site.ts';
+import { account, appPids, until, APP_GROUP, APP_USER, cleanUp, install, startOnFreePort, stepper, type Site } from './site.ts';
 
 const MiB = 1024 * 1024;
 const CAP_MB = Number(process.env.MEMORY_CAP_MB ?? 512);
@@ -64,22 +64,6 @@ function cli(site: Site, args: readonly string[], input: string): Promise<void> 
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`cli ${args.join(' ')}: exit ${code}: ${errors}`))));
     child.stdin.end(input);
   });
-}
-
-function appPids(site: Site): number[] {
-  return listProcesses()
-    .filter((p) => p.cwd === site.appRoot && p.state !== 'Z' && p.command.startsWith('Passenger NodeApp'))
-    .map((p) => p.pid);
-}
-
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 const mb = (bytes: number): string => `${(bytes / MiB).toFixed(0)} MiB`;

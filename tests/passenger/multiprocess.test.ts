@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import type { Apache } from './apache.ts';
 import { burstUntilEvery, pidsOf, send, type Reply, type Target } from './client.ts';
 import { listProcesses } from './processes.ts';
-import { account, cleanUp, extractRelease, install, startOnFreePort, stepper, type Site } from './site.ts';
+import { account, appPids, until, cleanUp, extractRelease, install, startOnFreePort, stepper, type Site } from './site.ts';
 
 const SECRET = randomBytes(32).toString('hex');
 const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
@@ -24,24 +24,6 @@ const PROCESSES = 3;
  */
 const THREE = [`PassengerMinInstances ${PROCESSES}`];
 const SAME_ORIGIN = { 'Sec-Fetch-Site': 'same-origin' };
-
-/** The app's live processes: Passenger starts each in its app root and names it "Passenger NodeApp". */
-function appPids(site: Site): number[] {
-  return listProcesses()
-    .filter((p) => p.cwd === site.appRoot && p.state !== 'Z' && p.command.startsWith('Passenger NodeApp'))
-    .map((p) => p.pid)
-    .sort((a, b) => a - b);
-}
-
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 async function signIn(target: Target, from: string): Promise<{ cookie: string; csrf: string }> {
   const reply = await send(target, '/api/auth/login', {

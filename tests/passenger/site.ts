@@ -12,7 +12,7 @@ import type { TestContext } from 'node:test';
 import { ROOT } from '../helpers/process.ts';
 import { needSystem } from '../helpers/system.ts';
 import { APACHE2CTL, freePort, splitHtaccess, startApache, type Apache, type NamedHost } from './apache.ts';
-import { systemIds } from './processes.ts';
+import { listProcesses, systemIds } from './processes.ts';
 
 export const APACHE_USER = 'www-data';
 /** Passenger never runs an app as root: with root-owned files it uses PassengerDefaultUser. */
@@ -185,4 +185,23 @@ export function stepper(t: TestContext, apache: Apache): (name: string, fn: (st:
         throw error;
       }
     });
+}
+
+/** The app's live processes: Passenger starts each in its app root and names it "Passenger NodeApp". */
+export function appPids(site: Site): number[] {
+  return listProcesses()
+    .filter((p) => p.cwd === site.appRoot && p.state !== 'Z' && p.command.startsWith('Passenger NodeApp'))
+    .map((p) => p.pid)
+    .sort((a, b) => a - b);
+}
+
+/** Polls `probe` every 200 ms until it gives a value; throws naming `what` after `ms`. */
+export async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
