@@ -50,7 +50,7 @@ const text = async (page: Page, selector: string): Promise<string> => ((await pa
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const DAY = 86_400_000;
 
-test('"This year" with data from last December: no percentage, but "no comparison: figures start on …"', async (t) => {
+test('"This year" and the whole sample: no percentage where the previous period starts before the data, but "no comparison: figures start on …"', async (t) => {
   const browser = await launchChromium(t);
   if (browser === undefined) return;
   const { base } = await sharedApp();
@@ -60,14 +60,25 @@ test('"This year" with data from last December: no percentage, but "no compariso
   await page.waitForURL(/from=\d{4}-01-01/);
   await dashboardSettled(page);
   const from = new URL(page.url()).searchParams.get('from')!;
-  // The sample year ends today and starts 364 days before: the previous "year" lies before it
-  // (unless today is 31 December, when "this year" is the whole sample).
+  // The sample year ends today and starts 364 days before. The previous period is as long as
+  // this year so far: in the year's first half the sample covers it and a change is shown; in
+  // the second half it starts before the sample and the comparison is suppressed.
   const firstRecord = iso(Date.parse(`${first}T00:00:00Z`) - 364 * DAY);
-  if (firstRecord <= iso(Date.parse(`${from}T00:00:00Z`) - 365 * DAY)) return t.skip('today the previous year is covered');
+  const length = (Date.parse(`${first}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY + 1;
+  const previousFrom = iso(Date.parse(`${from}T00:00:00Z`) - length * DAY);
+  if (previousFrom < firstRecord) {
+    assert.equal(await text(page, '#card-change .card-value'), '–No comparison');
+    assert.equal(await text(page, '#card-change .card-note'), `no comparison: figures start on ${firstRecord}`);
+    assert.doesNotMatch(await text(page, '#card-change'), /%/);
+  } else {
+    assert.match(await text(page, '#card-change .card-value'), /%/, 'the previous period is covered: a change is shown');
+  }
+  assert.match(await text(page, '#up-to'), new RegExp(`^Figures up to ${first}`));
+  // The whole sample, whatever the date: its previous period lies entirely before the data.
+  await page.goto(`${base}/?from=${firstRecord}&to=${first}`);
+  await dashboardSettled(page);
   assert.equal(await text(page, '#card-change .card-value'), '–No comparison');
   assert.equal(await text(page, '#card-change .card-note'), `no comparison: figures start on ${firstRecord}`);
-  assert.doesNotMatch(await text(page, '#card-change'), /%/);
-  assert.match(await text(page, '#up-to'), new RegExp(`^Figures up to ${first}`));
   assert.deepEqual(unexpected(problems), []);
   await page.context().close();
 });
