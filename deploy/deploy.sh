@@ -221,9 +221,10 @@ switch_to() {
   remote switch "$1" "${2:-}" > /dev/null
 }
 
-# Healthy means: /healthz answers 200 AND an app process runs in the new release — without the
-# second part, the old processes (Passenger notices restart.txt only every few seconds) would
-# pass the check for a release that never started.
+# Healthy means: /healthz answers 200 AND an app process has run in the new release for two
+# seconds — without the second part, the old processes (Passenger notices restart.txt only every
+# few seconds) would pass the check for a release that never started; without the two seconds,
+# so would a release whose process exits at start-up, caught in its last moment.
 wait_healthy() {
   local release=$1 deadline status bad=0 running
   deadline=$(($(date +%s) + DEPLOY_HEALTH_TIMEOUT))

@@ -221,14 +221,25 @@ switch() {
   touch "$releases/$new/tmp/restart.txt"
 }
 
-# How many of our processes run in release NAME (Passenger starts each app in its app root,
-# which resolves the `current` link): proof that the restart reached the new release.
+# How many of our processes have run in release NAME for at least MIN_AGE seconds (default 2;
+# Passenger starts each app in its app root, which resolves the `current` link): proof that the
+# restart reached the new release. The age matters: a release that exits at start-up still has a
+# process there for a moment, while the old processes go on answering /healthz with 200.
 processes() {
-  local dir count=0 pid_dir cwd
+  local dir count=0 pid_dir cwd stat fields ticks now min_age=${2:-2}
   dir=$(cd "$releases/$1" && pwd -P)
+  ticks=$(getconf CLK_TCK 2> /dev/null || echo 100)
+  read -r now _ < /proc/uptime
+  now=${now%.*}
   for pid_dir in /proc/[0-9]*; do
     cwd=$(readlink "$pid_dir/cwd" 2> /dev/null) || continue
-    [[ $cwd == "$dir" ]] && count=$((count + 1))
+    [[ $cwd == "$dir" ]] || continue
+    stat=$(cat "$pid_dir/stat" 2> /dev/null) || continue
+    # After the command name (which may hold spaces and parentheses) come fields 3 onwards:
+    # field 22, the start time in clock ticks since boot, is the 20th.
+    read -ra fields <<< "${stat##*) }"
+    [[ ${fields[19]:-} =~ ^[0-9]+$ ]] || continue
+    if ((now - fields[19] / ticks >= min_age)); then count=$((count + 1)); fi
   done
   echo "$count"
 }
