@@ -31,6 +31,26 @@ function rollup() {
   return fields;
 }
 
+/**
+ * The mappings holding the most anonymous memory (KiB): size (virtual), anonymous, and the name.
+ * WebAssembly memories are the anonymous mappings of several GiB (V8 reserves guard space).
+ */
+function largestMappings(count = 8) {
+  const maps = [];
+  let current;
+  for (const line of fs.readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      current = { sizeKiB: Number((BigInt(`0x${head[2]}`) - BigInt(`0x${head[1]}`)) / 1024n), anonymousKiB: 0, name: head[3] };
+      maps.push(current);
+      continue;
+    }
+    const anon = /^Anonymous:\s+(\d+) kB$/.exec(line);
+    if (anon && current) current.anonymousKiB = Number(anon[1]);
+  }
+  return maps.sort((a, b) => b.anonymousKiB - a.anonymousKiB).slice(0, count);
+}
+
 process.on('SIGUSR2', function memoryProbe() {
   let request = {};
   try {
@@ -52,6 +72,7 @@ process.on('SIGUSR2', function memoryProbe() {
     smapsShared: (smaps.Shared_Clean ?? 0) + (smaps.Shared_Dirty ?? 0),
     heapSpaces: Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_used_size])),
     modules: Object.keys(require.cache).length,
+    largestMappings: largestMappings(),
   };
   if (request.gc && typeof globalThis.gc === 'function') {
     globalThis.gc();

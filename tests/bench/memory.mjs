@@ -32,7 +32,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
  * instead of keeping it after the first large buffer, and V8 keeps a small nursery (README:
  * "Memory and processes"). Both sides run with it, so the comparison is like for like.
  */
-export const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=2' };
+export const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '16384', MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=2' };
 /** Many sign-ins and reports from 127.0.0.1 in one run must not be refused. */
 export const MEMORY_APP_ENV = { RATE_LIMIT_LOGIN: '100000/minute', RATE_LIMIT_PDF: '100000/minute', ...BENCH_DATA_BUDGET, ...MALLOC_ENV };
 

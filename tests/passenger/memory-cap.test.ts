@@ -139,7 +139,7 @@ test(`${PEOPLE} people and an import inside a ${CAP_MB} MB account: nothing fail
       assert.ok(members.has(pid), `app process ${pid} is in the memory group`);
       // The template's malloc settings reach the process before it starts (Passenger's SetEnv).
       const environ = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
-      assert.ok(environ.includes('MALLOC_MMAP_THRESHOLD_=131072') && environ.includes('MALLOC_ARENA_MAX=2'), `process ${pid} started with the malloc settings`);
+      assert.ok(environ.includes('MALLOC_MMAP_THRESHOLD_=16384') && environ.includes('MALLOC_ARENA_MAX=2'), `process ${pid} started with the malloc settings`);
       assert.ok(environ.includes('NODE_OPTIONS=--max-semi-space-size=2'), `process ${pid} started with the small V8 nursery`);
     }
   });
