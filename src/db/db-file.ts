@@ -17,6 +17,7 @@
 import { statSync, type BigIntStats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { errorCode, readHeld, removeOrphanTemps, sameVersion, unavailable, writeAtomically, type WriteFs } from './file-ops.ts';
+import { compactIfWasteful } from './compact.ts';
 import { applyMigrations, latestVersion, openMigrated, type Migration } from './migrate.ts';
 import type { Connection, Query } from './query.ts';
 import { StoreUnavailableError, type SqlJsStatic } from './sqljs.ts';
@@ -252,6 +253,7 @@ export class DatabaseFile {
         }
       });
       query.exec('COMMIT');
+      compactIfWasteful(query, this.#options.logger, this.#options.file);
       if (!(await held.stillHeld())) throw new Error('the database lock was lost before commit');
       await this.#persist();
       settle = () => outcomes.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.value) : batch[i]!.reject(outcome.error)));

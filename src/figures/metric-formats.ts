@@ -22,7 +22,7 @@ export function checkDecimals(decimals: number): string | undefined {
   return Number.isInteger(decimals) && decimals >= 0 && decimals <= MAX_DECIMALS ? undefined : `decimals must be a whole number from 0 to ${MAX_DECIMALS}`;
 }
 
-/** The places the data needs (up to 2): one pass over the metric's covering index, stopping at the first value that needs cents. */
+/** The places the data needs (up to 2): one pass along the metric's records, stopping at the first value that needs cents. */
 export function decimalsFromData(q: Query, metric: string): number {
   const row = q.get<{ two: number; one: number }>(
     `SELECT EXISTS (SELECT 1 FROM records WHERE metric = ?1 AND value <> ROUND(value, 1)) AS two,

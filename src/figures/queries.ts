@@ -1,7 +1,7 @@
 /**
- * The dashboard's reads over the records table. Each aggregate runs in SQLite over the covering
- * index (metric, date, category, value) or the unique (metric, category, date) one: a view over
- * 100,000 records moves a few thousand numbers into JavaScript, never the rows themselves.
+ * The dashboard's reads over the records table. Each aggregate runs in SQLite along the table's
+ * key (metric, date, category), which holds the value, or the index (metric, category, date):
+ * a view over 100,000 records moves a few thousand numbers into JavaScript, never the rows.
  */
 import type { Query } from '../db/query.ts';
 import { compare, comparedDays } from './comparison.ts';
@@ -88,7 +88,7 @@ function categoryLines(q: Query, filters: Filters, bucket: Bucket, ranking: read
 
 export function readView(q: Query, filters: Filters, context: ViewContext): FiguresView {
   const { options, format, today } = context;
-  // The days of the view (through the covering index, or the unique one for a category),
+  // The days of the view (along the key, or the category index for one category),
   // summed in SQLite: only a few hundred rows reach JavaScript (each costs microseconds there).
   const current = where(filters);
   const mine = q.all<{ date: string; value: number; n: number }>(`SELECT date, TOTAL(value) AS value, COUNT(*) AS n FROM records WHERE ${current.sql} GROUP BY date`, current.params);

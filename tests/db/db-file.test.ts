@@ -124,6 +124,37 @@ describe('DatabaseFile: opening and migrations', () => {
   });
 });
 
+describe('DatabaseFile: compaction', () => {
+  const fill = (rows: number) => (q: Query) => {
+    for (let i = 0; i < rows; i += 1) q.run("INSERT INTO audit_log (at, action, outcome, detail) VALUES (1, 'test', 'ok', ?)", ['x'.repeat(400)]);
+  };
+  const freePages = (q: Query) => Number(q.get('PRAGMA freelist_count')?.freelist_count);
+
+  test('a commit that leaves a quarter of the file free is followed by VACUUM: the file, and every process, drop the dead pages', async (t) => {
+    const dir = tempDir(t);
+    const { db, lines, file } = openDb(t, dir);
+    const other = openDb(t, dir);
+    await db.write(fill(4000));
+    const full = statSync(file).size;
+    assert.ok(full > 1_500_000, `${full} bytes`);
+
+    // A small delete leaves its pages for reuse: no rewrite.
+    await db.write((q) => q.run('DELETE FROM audit_log WHERE id <= 100'));
+    assert.equal(statSync(file).size, full);
+    assert.ok((await db.read(freePages)) > 0);
+    assert.equal(lines.filter((l) => / database compacted /.test(l)).length, 0);
+
+    // A large one is given back, in the same write; the other process loads the smaller file.
+    await db.write((q) => q.run('DELETE FROM audit_log WHERE id <= 3900'));
+    const compacted = statSync(file).size;
+    assert.ok(compacted < full / 4, `${full} -> ${compacted} bytes`);
+    assert.equal(await db.read(freePages), 0);
+    assert.equal(lines.filter((l) => / database compacted /.test(l)).length, 1, lines.join('\n'));
+    assert.equal(await other.db.read((q) => Number(q.get('SELECT count(*) AS n FROM audit_log')?.n)), 100);
+    assert.equal(await other.db.read(freePages), 0);
+  });
+});
+
 describe('DatabaseFile: missing WASM', () => {
   test('ready() rejects with StoreUnavailableError, nothing goes unhandled, and restoring the file heals it after 5 s', async (t) => {
     const dir = tempDir(t);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ParsedRecord } from '../../src/figures/csv.ts';
 import { addDays } from '../../src/figures/dates.ts';
+import { REPLACE_PAIR } from '../../src/figures/imports.ts';
 import type { Filters, SortColumn } from '../../src/figures/types.ts';
 import { openTestFigures } from './fixture.ts';
 
@@ -101,14 +102,15 @@ test('the dashboard\'s queries search an index, never scan the records', async (
       seriesOne: plan('SELECT date, TOTAL(value) AS value, COUNT(*) AS n FROM records WHERE metric = ? AND category = ? AND date BETWEEN ? AND ? GROUP BY date'),
       breakdown: plan('SELECT category, TOTAL(value) AS value FROM records WHERE metric = ? AND date BETWEEN ? AND ? GROUP BY category ORDER BY value DESC, category'),
       page: plan('SELECT date FROM records WHERE metric = ? AND date BETWEEN ? AND ? ORDER BY value ASC, date DESC, category ASC, metric ASC LIMIT 25'),
-      replace: plan('DELETE FROM records WHERE metric = ? AND category = ? AND date BETWEEN ? AND ?'),
+      replace: plan(REPLACE_PAIR),
     };
   });
-  assert.match(plans.series, /SEARCH records USING COVERING INDEX records_metric_date \(metric=\? AND date>\? AND date<\?\)/);
-  assert.doesNotMatch(plans.series, /TEMP B-TREE/, 'grouped by date straight from the index order');
-  assert.match(plans.seriesOne, /SEARCH records USING (COVERING )?INDEX \w+ \(metric=\? AND (category=\? AND date>\? AND date<\?|date>\? AND date<\?)\)/);
-  assert.match(plans.breakdown, /SEARCH records USING COVERING INDEX records_metric_date/);
-  assert.match(plans.page, /SEARCH records USING COVERING INDEX records_metric_date/);
-  assert.match(plans.replace, /SEARCH records USING INDEX sqlite_autoindex_records_1 \(metric=\? AND category=\? AND date>\? AND date<\?\)/);
+  // Schema 3: the table's key is (metric, date, category) and holds the value (a WITHOUT ROWID table).
+  assert.match(plans.series, /SEARCH records USING PRIMARY KEY \(metric=\? AND date>\? AND date<\?\)/);
+  assert.doesNotMatch(plans.series, /TEMP B-TREE/, 'grouped by date straight from the key order');
+  assert.match(plans.seriesOne, /SEARCH records USING (PRIMARY KEY|(COVERING )?INDEX records_metric_category) \(metric=\? AND (category=\? AND date>\? AND date<\?|date>\? AND date<\?)\)/);
+  assert.match(plans.breakdown, /SEARCH records USING PRIMARY KEY \(metric=\? AND date>\? AND date<\?\)/);
+  assert.match(plans.page, /SEARCH records USING PRIMARY KEY \(metric=\? AND date>\? AND date<\?\)/);
+  assert.match(plans.replace, /SEARCH records USING (COVERING )?INDEX records_metric_category \(metric=\? AND category=\? AND date>\? AND date<\?\)/);
   for (const plan of Object.values(plans)) assert.doesNotMatch(plan, /SCAN records/);
 });
