@@ -3,7 +3,8 @@
 // server needs: app.js, a package.json without dependencies (so cPanel's "Run NPM Install"
 // button has nothing to fetch or compile), dist/, the .htaccess and .env templates, the README
 // and DEPLOY.txt (the steps, for an admin who opens the zip first). No sources, no tests, no
-// node_modules, no secrets.
+// node_modules, no secrets. The WordPress plugin travels too (wordpress/dashboard-sso.php), so an
+// admin with only cPanel has the one file the other side of single sign-on needs.
 //
 // The archive is written by fflate (a dev dependency, pure JS): a well-kept ZIP writer that is
 // read by every unzip we know of, rather than our own. Entries carry Unix modes and explicit
@@ -14,7 +15,7 @@ import { zipSync } from 'fflate';
 import { releasePackageJson } from './release-package.mjs';
 
 /** Top-level entries of a release, besides the generated package.json. */
-export const RELEASE_ENTRIES = ['app.js', 'dist', '.htaccess', '.env.example', 'README.md', 'deploy/DEPLOY.txt'];
+export const RELEASE_ENTRIES = ['app.js', 'dist', '.htaccess', '.env.example', 'README.md', 'deploy/DEPLOY.txt', 'deploy/wordpress/dashboard-sso.php'];
 
 async function files(root, rel) {
   const full = path.join(root, rel);
@@ -23,8 +24,11 @@ async function files(root, rel) {
   return (await Promise.all(names.sort().map((n) => files(root, path.join(rel, n))))).flat();
 }
 
-/** Where a source file goes in the zip: DEPLOY.txt sits at the top, beside app.js. */
-const zipName = (rel) => (rel === path.join('deploy', 'DEPLOY.txt') ? 'DEPLOY.txt' : rel.split(path.sep).join('/'));
+/** Where a source file goes in the zip: what comes from deploy/ sits at the top, beside app.js (DEPLOY.txt, wordpress/). */
+const zipName = (rel) => {
+  const parts = rel.split(path.sep);
+  return (parts[0] === 'deploy' ? parts.slice(1) : parts).join('/');
+};
 
 export async function packageRelease(root) {
   const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));

@@ -42,6 +42,9 @@ test('npm run package writes a zip that unpacks into a runnable app with no depe
   assert.equal(existsSync(path.join(dir, 'tests')), false);
   assert.equal(existsSync(path.join(dir, '.env')), false, 'no secrets');
   assert.equal(existsSync(path.join(dir, 'deploy')), false, 'DEPLOY.txt sits at the top');
+  // The other side of single sign-on, for an admin who has only the zip; it exits unless WordPress loaded it.
+  assert.deepEqual(readFileSync(path.join(dir, 'wordpress', 'dashboard-sso.php')), readFileSync(path.join(ROOT, 'deploy', 'wordpress', 'dashboard-sso.php')));
+  assert.match(steps, /wordpress\/dashboard-sso\.php/);
   // Mostly the report's font (two faces, about 2.7 MB each before compression).
   assert.ok(statSync(zip).size < 6 * 1024 * 1024, `the release stays small (${statSync(zip).size} bytes)`);
 
