@@ -177,10 +177,13 @@ describe('standalone process', () => {
       const base = await app.url();
       // Keep-alive: the connection stays open after the response.
       await fetch(`${base}/healthz`, { headers: { Connection: 'keep-alive' } });
-      const started = Date.now();
       assert.equal(await app.stop(signal), 0, signal);
-      assert.ok(Date.now() - started < 3000, `${signal} took ${Date.now() - started} ms`);
-      assert.ok(app.lines.some((l) => /INFO stopped/.test(l)));
+      // Timed by the app's own log, from the signal's handler to the server's close: a machine
+      // under load slows the signal and the exit, not this. A connection the close waited for
+      // (the keep-alive one, were it not closed as idle) would hold it for seconds.
+      const at = (pattern: RegExp): number => Date.parse(app.lines.find((l) => pattern.test(l))?.split(' ')[0] ?? 'none');
+      const closeMs = at(/ INFO stopped/) - at(/ INFO shutting down/);
+      assert.ok(closeMs >= 0 && closeMs < 2500, `${signal}: the server closed in ${closeMs} ms\n${app.lines.join('\n')}`);
     }
   });
 });
