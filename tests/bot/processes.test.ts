@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { encodeSolution, solveChallenge, type Challenge } from '../../src/bot/pow.ts';
-import { releaseCopy, runCli, sharedDataEnv, spawnApp, type AppProcess } from '../helpers/process.ts';
+import { processesForTests, releaseCopy, runCli, sharedDataEnv } from '../helpers/process.ts';
 
 const ADMIN = { username: 'root', password: 'processes test password' };
 const JSON_POST = { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'same-origin' };
@@ -35,16 +35,8 @@ describe('the defences across three processes sharing one DATA_DIR', { timeout: 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'dashboard-bot-'));
   // TRUST_PROXY=passenger: the test plays Passenger, naming each client's address in X-Forwarded-For.
   const env = { ...sharedDataEnv(dataDir, ADMIN), BOT_POW: 'always', BOT_POW_DIFFICULTY: '5000', BOT_POW_MAX_DIFFICULTY: '40000', TRUST_PROXY: 'passenger' };
-  let apps: AppProcess[] = [];
-  let bases: string[] = [];
-
-  before(async () => {
-    apps = [0, 1, 2].map(() => spawnApp({ cwd: release.dir, env }));
-    bases = await Promise.all(apps.map((app) => app.url()));
-    await Promise.any(apps.map((app) => app.waitFor(/created the first admin/, 60_000)));
-  });
-  after(async () => {
-    await Promise.all(apps.map((app) => app.stop('SIGKILL')));
+  const { bases } = processesForTests(3, { cwd: release.dir, env });
+  after(() => {
     release.remove();
     rmSync(dataDir, { recursive: true, force: true });
   });

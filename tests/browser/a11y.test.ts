@@ -4,16 +4,14 @@
  * how many violations were found, so a regression is seen as a number, not only as a failure.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { axe, describeViolations, type AxeViolation } from '../helpers/axe.ts';
 import { dashboardSettled, launchChromium, signIn } from '../helpers/browser.ts';
-import { releaseCopy, spawnApp } from '../helpers/process.ts';
+import { SAMPLE_FIGURES, browserFixture } from '../helpers/browser-app.ts';
 
 const PASSWORD = 'a11y test password';
-const release = releaseCopy();
-after(() => release.remove());
+const fixture = browserFixture({ secret: 'e'.repeat(64), password: PASSWORD, env: SAMPLE_FIGURES });
 
 const SIZES = { desktop: { width: 1280, height: 900 }, phone: { width: 375, height: 740 } } as const;
 const SCHEMES = ['light', 'dark'] as const;
@@ -27,14 +25,7 @@ async function adminSettled(page: Page, tab: string): Promise<void> {
 test('axe-core finds no violations on any page, signed out and in, light and dark, desktop and phone', async (t) => {
   const browser = await launchChromium(t);
   if (browser === undefined) return;
-  const app = spawnApp({
-    cwd: release.dir,
-    env: { NODE_ENV: 'development', BASE_PATH: '/dashboard', SECRET_KEY: 'e'.repeat(64), DATA_DIR: path.join(release.dir, 'data'), ADMIN_USERNAME: 'chair', ADMIN_PASSWORD: PASSWORD, RATE_LIMIT_LOGIN: '100/minute' },
-  });
-  t.after(() => app.stop());
-  const base = `${await app.url()}/dashboard`;
-  await app.waitFor(/created the first admin/);
-  await app.waitFor(/development: imported sample figures/);
+  const { base } = await fixture.start('main', { stopAfter: t });
 
   const found: Array<{ where: string; violations: AxeViolation[] }> = [];
   let pages = 0;

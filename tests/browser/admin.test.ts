@@ -6,45 +6,16 @@
  * /admin is 403), and the audit log.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { dashboardSettled, launchChromium, signIn, unexpected, watchConsole } from '../helpers/browser.ts';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { dashboardSettled, launchChromium, unexpected } from '../helpers/browser.ts';
 import { solvedPow } from '../helpers/http-session.ts';
-import { ROOT, releaseCopy, spawnApp, type AppProcess } from '../helpers/process.ts';
+import { SAMPLE_FIGURES, artifact, browserFixture } from '../helpers/browser-app.ts';
 
-const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const PASSWORD = 'admin test password';
 const MEMBER_PASSWORD = 'member test password';
-const release = releaseCopy();
-after(() => release.remove());
-mkdirSync(ARTIFACTS, { recursive: true });
-
-let started: Promise<{ app: AppProcess; base: string }> | undefined;
-function app(): Promise<{ app: AppProcess; base: string }> {
-  started ??= (async () => {
-    const process = spawnApp({
-      cwd: release.dir,
-      env: { NODE_ENV: 'development', BASE_PATH: '/dashboard', SECRET_KEY: 'a'.repeat(64), DATA_DIR: path.join(release.dir, 'data'), ADMIN_USERNAME: 'chair', ADMIN_PASSWORD: PASSWORD, RATE_LIMIT_LOGIN: '100/minute' },
-    });
-    const base = `${await process.url()}/dashboard`;
-    await process.waitFor(/created the first admin/);
-    await process.waitFor(/development: imported sample figures/);
-    return { app: process, base };
-  })();
-  return started;
-}
-after(async () => (await started)?.app.stop());
-
-async function open(browser: Browser, base: string, path: string, user = 'chair', password = PASSWORD): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const problems = watchConsole(page);
-  await page.goto(`${base}${path}`);
-  await signIn(page, user, password, `${base}${path}`);
-  return { page, problems };
-}
+const fixture = browserFixture({ secret: 'a'.repeat(64), password: PASSWORD, env: SAMPLE_FIGURES });
 
 const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const historyRows = (page: Page): Promise<number> => page.locator('#imports-table tbody tr').count();
@@ -60,10 +31,9 @@ async function watchPhases(page: Page): Promise<() => Promise<string[]>> {
 }
 
 test('an admin imports a CSV through the page, sees progress and the result, and the dashboard shows it', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await app();
-  const { page, problems } = await open(browser, base, '/admin#imports');
+  const opened = await fixture.openShared(t, { where: '/admin#imports' });
+  if (opened === undefined) return;
+  const { page, problems, base } = opened;
   assert.equal(await page.locator('#imports').isVisible(), true, 'the #imports tab is shown');
   assert.equal(await page.locator('#users').isVisible(), false);
   await page.locator('#imports-table tbody tr td', { hasText: /\d/ }).first().waitFor();
@@ -100,10 +70,9 @@ test('an admin imports a CSV through the page, sees progress and the result, and
 });
 
 test('a bad CSV shows its problems by line number and changes nothing', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await app();
-  const { page, problems } = await open(browser, base, '/admin#imports');
+  const opened = await fixture.openShared(t, { where: '/admin#imports' });
+  if (opened === undefined) return;
+  const { page, problems, base } = opened;
   await page.locator('#imports-table tbody tr td', { hasText: /\d/ }).first().waitFor();
   const before = await historyRows(page);
   const csv = ['date,category,metric,value', `${day(-5)},광주 지점,visitors,10`, '2026-02-30,광주 지점,visitors,11', `${day(-3)},광주 지점,visitors,"1,234"`, `${day(-2)},,visitors,5`, ''].join('\n');
@@ -118,7 +87,7 @@ test('a bad CSV shows its problems by line number and changes nothing', async (t
   assert.match(items[2]!, /^line 5: category is empty/);
   assert.match((await box.textContent()) ?? '', /Nothing was changed/);
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'import-problems', 'focus moves to the problems');
-  await page.screenshot({ path: path.join(ARTIFACTS, 'admin-import-problems.png') });
+  await page.screenshot({ path: artifact('admin-import-problems.png') });
   await page.reload();
   await page.locator('#imports-table tbody tr td', { hasText: /\d/ }).first().waitFor();
   assert.equal(await historyRows(page), before, 'no import was recorded');
@@ -132,10 +101,9 @@ test('a bad CSV shows its problems by line number and changes nothing', async (t
 });
 
 test('accounts: create a member, no self-lockout, a member sees no admin, a reset password ends their session', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await app();
-  const { page, problems } = await open(browser, base, '/admin');
+  const opened = await fixture.openShared(t, { where: '/admin' });
+  if (opened === undefined) return;
+  const { page, problems, base, browser } = opened;
   await page.getByRole('cell', { name: /chair/ }).first().waitFor();
 
   await page.getByLabel('Username').fill('kim');
@@ -156,8 +124,7 @@ test('accounts: create a member, no self-lockout, a member sees no admin, a rese
   assert.equal(await page.getByRole('button', { name: 'Make member chair' }).count(), 0);
   assert.equal(await page.getByRole('button', { name: 'Disable kim' }).count(), 1, 'but others\u2019 rows do');
 
-  const member = await open(browser, base, '/', 'kim', MEMBER_PASSWORD);
-  await dashboardSettled(member.page);
+  const member = await fixture.open(browser, base, { user: 'kim', password: MEMBER_PASSWORD, settle: true });
   assert.equal(await member.page.getByRole('link', { name: 'Admin' }).count(), 0, 'a member sees no Admin link');
   assert.equal(await member.page.getByRole('link', { name: /Import a CSV/ }).count(), 0);
   const forbidden = await member.page.goto(`${base}/admin`);
@@ -182,10 +149,9 @@ test('accounts: create a member, no self-lockout, a member sees no admin, a rese
 });
 
 test('a dangerous action asks for the password in a dialog: Escape cancels, a wrong one is said there, the right one retries the action', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await app();
-  const { page, problems } = await open(browser, base, '/admin');
+  const opened = await fixture.openShared(t, { where: '/admin' });
+  if (opened === undefined) return;
+  const { page, problems, base } = opened;
   await page.getByRole('cell', { name: /chair/ }).first().waitFor();
   await page.getByLabel('Username', { exact: true }).fill('lee');
   await page.getByLabel('Name', { exact: true }).fill('Lee');
@@ -216,7 +182,7 @@ test('a dangerous action asks for the password in a dialog: Escape cancels, a wr
   assert.deepEqual(stops, ['Confirm', 'Cancel', 'step-up-password']);
   await page.keyboard.press('Shift+Tab');
   assert.equal(await focused(), 'Cancel');
-  await page.screenshot({ path: path.join(ARTIFACTS, 'admin-step-up.png') });
+  await page.screenshot({ path: artifact('admin-step-up.png') });
 
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
@@ -257,7 +223,7 @@ test('a dangerous action asks for the password in a dialog: Escape cancels, a wr
 test('the audit log lists what happened, filters it, and pages back', async (t) => {
   const browser = await launchChromium(t);
   if (browser === undefined) return;
-  const { base } = await app();
+  const { base } = await fixture.shared();
   // Enough entries for more than one page (50): every sign-in is audited.
   // (From a script, so each solves the proof of work: earlier tests' wrong passwords from this
   // address make sign-in ask for it, BOT_POW=adaptive.)
@@ -266,7 +232,7 @@ test('the audit log lists what happened, filters it, and pages back', async (t) 
     const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'chair', password: PASSWORD, pow }) });
     assert.equal(res.status, 200);
   }
-  const { page, problems } = await open(browser, base, '/admin#audit');
+  const { page, problems } = await fixture.open(browser, base, { where: '/admin#audit' });
   const table = page.locator('#audit-table tbody');
   await table.locator('tr td.when').first().waitFor();
   assert.equal(await table.locator('tr').count(), 50, 'the first page');
@@ -309,7 +275,7 @@ test('the audit log lists what happened, filters it, and pages back', async (t) 
   await page.locator('#users').waitFor({ state: 'visible' }); // on hashchange, just after the URL changes
   assert.equal(await page.locator('#audit').isVisible(), false);
   await page.locator('#users-table tbody tr td', { hasText: 'chair' }).first().waitFor();
-  await page.screenshot({ path: path.join(ARTIFACTS, 'admin.png'), fullPage: true });
+  await page.screenshot({ path: artifact('admin.png'), fullPage: true });
   assert.deepEqual(unexpected(problems), []);
   await page.context().close();
 });

@@ -7,24 +7,18 @@
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { launchChromium, watchConsole } from '../helpers/browser.ts';
-import { releaseCopy, spawnApp } from '../helpers/process.ts';
+import { browserFixture } from '../helpers/browser-app.ts';
+import { spawnApp } from '../helpers/process.ts';
 
 const PASSWORD = 'browser bot test password';
-const release = releaseCopy();
-after(() => release.remove());
+const fixture = browserFixture({ secret: 'w'.repeat(64), password: PASSWORD });
 
 test('BOT_POW=always: the page solves the work in a worker as the person types, and signs in', async (t) => {
   const browser = await launchChromium(t);
   if (browser === undefined) return;
-  const app = spawnApp({
-    cwd: release.dir,
-    env: { BASE_PATH: '/dashboard', BOT_POW: 'always', SECRET_KEY: 'w'.repeat(64), DATA_DIR: path.join(release.dir, 'data-always'), ADMIN_USERNAME: 'chair', ADMIN_PASSWORD: PASSWORD },
-  });
-  t.after(() => app.stop());
-  const base = `${await app.url()}/dashboard`;
-  await app.waitFor(/created the first admin/);
+  const { app, base } = await fixture.start('always', { env: { BOT_POW: 'always' }, stopAfter: t });
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems = watchConsole(page);
@@ -75,7 +69,7 @@ test('BOT_POW=always: the page solves the work in a worker as the person types, 
 test('without JavaScript the sign-in page says plainly that it is needed', async (t) => {
   const browser = await launchChromium(t);
   if (browser === undefined) return;
-  const app = spawnApp({ cwd: release.dir, env: { BOT_POW: 'always', SECRET_KEY: 'w'.repeat(64), DATA_DIR: path.join(release.dir, 'data-nojs') } });
+  const app = spawnApp({ cwd: fixture.release, env: { BOT_POW: 'always', SECRET_KEY: 'w'.repeat(64), DATA_DIR: path.join(fixture.release, 'data-nojs') } });
   t.after(() => app.stop());
   const base = await app.url();
   const context = await browser.newContext({ javaScriptEnabled: false });
@@ -97,13 +91,7 @@ test('without JavaScript the sign-in page says plainly that it is needed', async
 test('Admin › Defences: refused addresses and accounts, a lockout lifted, a range blocked and unblocked', async (t) => {
   const browser = await launchChromium(t);
   if (browser === undefined) return;
-  const app = spawnApp({
-    cwd: release.dir,
-    env: { BOT_POW: 'off', TRUST_PROXY: 'passenger', RATE_LIMIT_LOGIN: '1000/minute', SECRET_KEY: 'w'.repeat(64), DATA_DIR: path.join(release.dir, 'data-admin'), ADMIN_USERNAME: 'chair', ADMIN_PASSWORD: PASSWORD },
-  });
-  t.after(() => app.stop());
-  const base = await app.url();
-  await app.waitFor(/created the first admin/);
+  const { base } = await fixture.start('admin', { basePath: '', env: { BOT_POW: 'off', TRUST_PROXY: 'passenger', RATE_LIMIT_LOGIN: '1000/minute' }, stopAfter: t });
   // A guesser at 198.51.100.7 locks "mina" out (she need not exist): ten failures, each after the
   // previous lockout ran out, leave a lockout of 2^5 = 32 s; a form bot fills the decoy.
   const from = (ip: string) => ({ 'Content-Type': 'application/json', 'X-Forwarded-For': ip });

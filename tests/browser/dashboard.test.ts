@@ -5,47 +5,15 @@
  * and the back button, the phone layout, and the page's weight.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { dashboardSettled, launchChromium, signIn, unexpected, watchConsole } from '../helpers/browser.ts';
-import { ROOT, releaseCopy, spawnApp, type AppProcess } from '../helpers/process.ts';
+import { SAMPLE_FIGURES, artifact, browserFixture } from '../helpers/browser-app.ts';
 
-const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const PASSWORD = 'dashboard test password';
-const release = releaseCopy();
-after(() => release.remove());
-mkdirSync(ARTIFACTS, { recursive: true });
-
-let shared: Promise<{ app: AppProcess; base: string }> | undefined;
-/** One app for the tests that do not need special settings; started on first use. */
-function sharedApp(): Promise<{ app: AppProcess; base: string }> {
-  shared ??= startApp('shared', {});
-  return shared;
-}
-after(async () => (await shared)?.app.stop());
-
-async function startApp(name: string, env: Record<string, string>): Promise<{ app: AppProcess; base: string }> {
-  const app = spawnApp({
-    cwd: release.dir,
-    env: { NODE_ENV: 'development', BASE_PATH: '/dashboard', SECRET_KEY: 'd'.repeat(64), DATA_DIR: path.join(release.dir, `data-${name}`), ADMIN_USERNAME: 'chair', ADMIN_PASSWORD: PASSWORD, RATE_LIMIT_LOGIN: '100/minute', ...env },
-  });
-  const base = `${await app.url()}/dashboard`;
-  await app.waitFor(/created the first admin/);
-  await app.waitFor(/development: imported sample figures/);
-  return { app, base };
-}
-
-async function openSignedIn(browser: Browser, base: string, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const problems = watchConsole(page);
-  await page.goto(`${base}/`);
-  await signIn(page, 'chair', PASSWORD, `${base}/`);
-  await dashboardSettled(page);
-  return { page, problems };
-}
+const fixture = browserFixture({ secret: 'd'.repeat(64), password: PASSWORD, env: SAMPLE_FIGURES, settle: true });
 
 const text = async (page: Page, selector: string): Promise<string> => ((await page.locator(selector).textContent()) ?? '').trim();
 const number = (value: string): number => Number(value.replace(/[^\d.-]/g, ''));
@@ -54,7 +22,7 @@ const columnTexts = (page: Page, column: number): Promise<string[]> => page.loca
 test('first visit: sign in, and the dashboard shows figures on the first load', async (t) => {
   const browser = await launchChromium(t);
   if (browser === undefined) return;
-  const { base } = await sharedApp();
+  const { base } = await fixture.shared();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const problems = watchConsole(page);
@@ -87,7 +55,7 @@ test('first visit: sign in, and the dashboard shows figures on the first load', 
   assert.equal(await page.getByRole('link', { name: 'Admin' }).count(), 1, 'an admin sees the Admin link');
   const korean = await page.locator('#records tbody td', { hasText: '서울 지점' }).count();
   assert.ok(korean > 0, 'Korean category names arrive intact');
-  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+  await page.screenshot({ path: artifact('dashboard.png'), fullPage: true });
 
   const total = [...bytes.values()].reduce((a, b) => a + b, 0);
   t.diagnostic(`dashboard weight (HTML + JS + CSS, uncompressed): ${total} bytes in ${bytes.size} files: ${[...bytes].map(([url, n]) => `${path.basename(new URL(url).pathname)} ${n}`).join(', ')}`);
@@ -97,10 +65,9 @@ test('first visit: sign in, and the dashboard shows figures on the first load', 
 });
 
 test('filters change cards, charts, table and URL; the URL reloads to the same view; back and forward', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page, problems } = await openSignedIn(browser, base);
+  const opened = await fixture.openShared(t);
+  if (opened === undefined) return;
+  const { page, problems } = opened;
   const allTotal = await text(page, '#card-total .card-value');
   const allBars = await page.locator('#chart-breakdown svg rect').count();
 
@@ -149,10 +116,9 @@ test('filters change cards, charts, table and URL; the URL reloads to the same v
 });
 
 test('sorting by a column header and paging through the records', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page, problems } = await openSignedIn(browser, base);
+  const opened = await fixture.openShared(t);
+  if (opened === undefined) return;
+  const { page, problems } = opened;
 
   const header = page.locator('#records th[data-sort="value"]');
   await header.getByRole('button', { name: 'Value' }).click();
@@ -207,10 +173,9 @@ test('sorting by a column header and paging through the records', async (t) => {
 });
 
 test('Download PDF saves the report under a name made from the filters', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page, problems } = await openSignedIn(browser, base);
+  const opened = await fixture.openShared(t);
+  if (opened === undefined) return;
+  const { page, problems } = opened;
   const button = page.getByRole('button', { name: 'Download PDF' });
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), button.click()]);
   assert.match(download.suggestedFilename(), /^new-members_all_\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}\.pdf$/, 'named after the filters');
@@ -233,9 +198,8 @@ test('Download PDF saves the report under a name made from the filters', async (
 test('with a 5-second access token the page keeps working past its expiry', async (t) => {
   const browser = await launchChromium(t);
   if (browser === undefined) return;
-  const { app, base } = await startApp('short', { ACCESS_TOKEN_TTL: '5s' });
-  t.after(() => app.stop());
-  const { page, problems } = await openSignedIn(browser, base);
+  const { app, base } = await fixture.start('short', { env: { ACCESS_TOKEN_TTL: '5s' }, stopAfter: t });
+  const { page, problems } = await fixture.open(browser, base);
   // 5 s of life plus the verifier's 5 s leeway for clock skew, and a margin.
   await page.waitForTimeout(11_000);
   await page.getByLabel('Category', { exact: true }).selectOption('부산 지점');
@@ -250,10 +214,9 @@ test('with a 5-second access token the page keeps working past its expiry', asyn
 });
 
 test('after sign-out, going back shows no figures', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page } = await openSignedIn(browser, base);
+  const opened = await fixture.openShared(t);
+  if (opened === undefined) return;
+  const { page } = opened;
   assert.ok((await page.locator('#records tbody tr').count()) > 0);
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.waitForURL(/\/dashboard\/login\?notice=signed_out/);
@@ -267,10 +230,9 @@ test('after sign-out, going back shows no figures', async (t) => {
 });
 
 test('on a phone (375 × 740) nothing overflows sideways', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page, problems } = await openSignedIn(browser, base, { width: 375, height: 740 });
+  const opened = await fixture.openShared(t, { viewport: { width: 375, height: 740 } });
+  if (opened === undefined) return;
+  const { page, problems } = opened;
   assert.ok((await page.locator('#chart-series svg polyline').count()) > 0);
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 375, `the page is ${width} px wide`);
@@ -283,16 +245,15 @@ test('on a phone (375 × 740) nothing overflows sideways', async (t) => {
   const cards = await page.locator('.card').evaluateAll((nodes) => nodes.map((n) => n.getBoundingClientRect()));
   assert.equal(new Set(cards.map((c) => c.left)).size, 2, 'the cards stand two by two');
   assert.equal(new Set(cards.map((c) => c.top)).size, 2);
-  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-phone.png'), fullPage: true });
+  await page.screenshot({ path: artifact('dashboard-phone.png'), fullPage: true });
   assert.deepEqual(unexpected(problems), []);
   await page.context().close();
 });
 
 test('designed states: empty, a bad filter, a failed request with Retry, no data at all', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page, problems } = await openSignedIn(browser, base);
+  const opened = await fixture.openShared(t);
+  if (opened === undefined) return;
+  const { page, problems, base } = opened;
 
   await page.goto(`${base}/?from=2001-01-01&to=2001-01-31`);
   await dashboardSettled(page);

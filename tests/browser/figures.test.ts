@@ -5,56 +5,24 @@
  * not assert) the page's weight and the cards' time after navigation, median of several loads.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { dashboardSettled, launchChromium, signIn, unexpected, watchConsole } from '../helpers/browser.ts';
-import { ROOT, releaseCopy, spawnApp, type AppProcess } from '../helpers/process.ts';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { dashboardSettled, launchChromium, signIn, unexpected } from '../helpers/browser.ts';
+import { SAMPLE_FIGURES, artifact, browserFixture } from '../helpers/browser-app.ts';
 
 const PASSWORD = 'figures test password';
-const release = releaseCopy();
-after(() => release.remove());
-mkdirSync(path.join(ROOT, 'tests', 'artifacts'), { recursive: true });
-
-let shared: Promise<{ app: AppProcess; base: string }> | undefined;
-function sharedApp(): Promise<{ app: AppProcess; base: string }> {
-  shared ??= (async () => {
-    const app = spawnApp({
-      cwd: release.dir,
-      env: { NODE_ENV: 'development', BASE_PATH: '/dashboard', SECRET_KEY: 'f'.repeat(64), DATA_DIR: path.join(release.dir, 'data-figures'), ADMIN_USERNAME: 'chair', ADMIN_PASSWORD: PASSWORD, RATE_LIMIT_LOGIN: '100/minute' },
-    });
-    const base = `${await app.url()}/dashboard`;
-    await app.waitFor(/development: imported sample figures/);
-    return { app, base };
-  })();
-  return shared;
-}
-after(async () => (await shared)?.app.stop());
-
-async function openSignedIn(browser: Browser, base: string, path = '/', viewport = { width: 1280, height: 900 }): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const problems = watchConsole(page);
-  await page.goto(`${base}/`);
-  await signIn(page, 'chair', PASSWORD, `${base}/`);
-  await dashboardSettled(page);
-  if (path !== '/') {
-    await page.goto(`${base}${path}`);
-    await dashboardSettled(page);
-  }
-  return { page, problems };
-}
+const fixture = browserFixture({ secret: 'f'.repeat(64), password: PASSWORD, env: SAMPLE_FIGURES, settle: true });
 
 const text = async (page: Page, selector: string): Promise<string> => ((await page.locator(selector).textContent()) ?? '').trim();
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const DAY = 86_400_000;
 
 test('"This year" and the whole sample: no percentage where the previous period starts before the data, but "no comparison: figures start on …"', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page, problems } = await openSignedIn(browser, base);
+  const opened = await fixture.openShared(t);
+  if (opened === undefined) return;
+  const { page, problems, base } = opened;
   const first = await page.evaluate(() => document.querySelector<HTMLInputElement>('#f-to')!.value);
   await page.getByRole('button', { name: 'This year' }).click();
   await page.waitForURL(/from=\d{4}-01-01/);
@@ -84,17 +52,16 @@ test('"This year" and the whole sample: no percentage where the previous period 
 });
 
 test('a week cut by the range is drawn apart (ring, dashes, legend) and its tooltip says so; tooltips by mouse and keyboard', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page: first, problems: firstProblems } = await openSignedIn(browser, base);
+  const opened = await fixture.openShared(t);
+  if (opened === undefined) return;
+  const { page: first, problems: firstProblems, base, browser } = opened;
   const to = await first.evaluate(() => document.querySelector<HTMLInputElement>('#f-to')!.value);
   await first.context().close();
   // From a Thursday ~100 days back: its week (Monday to Sunday) is cut to four days.
   let start = Date.parse(`${to}T00:00:00Z`) - 100 * DAY;
   while (new Date(start).getUTCDay() !== 4) start -= DAY;
   const from = iso(start);
-  const { page, problems } = await openSignedIn(browser, base, `/?from=${from}&to=${to}&metric=visitors&interval=week&lines=total`);
+  const { page, problems } = await fixture.open(browser, base, { thenTo: `/?from=${from}&to=${to}&metric=visitors&interval=week&lines=total` });
   assert.equal(await page.getByLabel('Interval').inputValue(), 'week');
   assert.equal(await page.getByLabel('Show').inputValue(), 'total');
   const rings = page.locator('#chart-series svg circle.partial');
@@ -133,10 +100,9 @@ test('a week cut by the range is drawn apart (ring, dashes, legend) and its tool
 });
 
 test('a line per category with a legend; a bar of the breakdown filters by its category, by mouse or Enter', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page, problems } = await openSignedIn(browser, base, '/?metric=revenue');
+  const opened = await fixture.openShared(t, { thenTo: '/?metric=revenue' });
+  if (opened === undefined) return;
+  const { page, problems } = opened;
   assert.equal(await page.getByLabel('Show').inputValue(), 'categories');
   assert.equal(await page.locator('#chart-series svg polyline:not([stroke-dasharray])').evaluateAll((lines) => new Set(lines.map((l) => l.getAttribute('class'))).size), 4, 'four colours');
   assert.equal(await page.locator('#chart-series svg text', { hasText: '서울 지점' }).count(), 1, 'a legend entry per category');
@@ -168,10 +134,9 @@ test('a line per category with a legend; a bar of the breakdown filters by its c
 });
 
 test('Download CSV: the view in the table\'s order, named after the filters, a value starting with = inert', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page, problems } = await openSignedIn(browser, base);
+  const opened = await fixture.openShared(t);
+  if (opened === undefined) return;
+  const { page, problems, base } = opened;
   const to = await page.evaluate(() => document.querySelector<HTMLInputElement>('#f-to')!.value);
   // An admin imports a file whose category and note look like formulas.
   const imported = await page.evaluate(
@@ -202,10 +167,9 @@ test('Download CSV: the view in the table\'s order, named after the filters, a v
 });
 
 test('an admin sets the metric\'s unit and decimals beside the cards; every figure then carries them', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page, problems } = await openSignedIn(browser, base, '/?metric=visitors&lines=total');
+  const opened = await fixture.openShared(t, { thenTo: '/?metric=visitors&lines=total' });
+  if (opened === undefined) return;
+  const { page, problems } = opened;
   assert.match(await text(page, '#card-total .card-value'), /^[\d,]+$/, 'whole visitors: no decimals by default');
   await page.getByText('Unit and decimals of this metric').click();
   await page.getByLabel('Unit', { exact: true }).fill('visits');
@@ -222,7 +186,7 @@ test('an admin sets the metric\'s unit and decimals beside the cards; every figu
 test('dark mode: no white chart boxes, light text on the dark ground, the tooltip dark too', async (t) => {
   const browser = await launchChromium(t);
   if (browser === undefined) return;
-  const { base } = await sharedApp();
+  const { base } = await fixture.shared();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
   const page = await context.newPage();
   await page.goto(`${base}/`);
@@ -241,15 +205,14 @@ test('dark mode: no white chart boxes, light text on the dark ground, the toolti
   await page.locator('#chart-series .chart-frame').focus();
   const tip = await page.locator('#chart-series .chart-tip').evaluate((node) => getComputedStyle(node).backgroundColor);
   assert.notEqual(tip, 'rgb(255, 255, 255)');
-  await page.screenshot({ path: path.join(ROOT, 'tests', 'artifacts', 'dashboard-dark.png'), fullPage: true });
+  await page.screenshot({ path: artifact('dashboard-dark.png'), fullPage: true });
   await context.close();
 });
 
 test('measured: page weight and the cards\' time after navigation (printed, not asserted)', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page } = await openSignedIn(browser, base);
+  const opened = await fixture.openShared(t);
+  if (opened === undefined) return;
+  const { page, base } = opened;
   const bytes = new Map<string, number>();
   page.on('response', async (response) => {
     const type = response.request().resourceType();

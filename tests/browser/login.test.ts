@@ -4,29 +4,18 @@
  * access token is renewed silently, and after sign-out the back button shows no data.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { launchChromium, watchConsole } from '../helpers/browser.ts';
-import { ROOT, releaseCopy, spawnApp } from '../helpers/process.ts';
+import { artifact, browserFixture } from '../helpers/browser-app.ts';
 
-const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const PASSWORD = 'browser test password';
-const release = releaseCopy();
-after(() => release.remove());
+const fixture = browserFixture({ secret: 'b'.repeat(64), password: PASSWORD });
 
 test('sign in with the keyboard, land on the dashboard on the first load, sign out', async (t) => {
   const browser = await launchChromium(t);
   if (browser === undefined) return;
   // A short access-token life (3 s + 5 s leeway) to see the silent refresh happen.
-  const app = spawnApp({
-    cwd: release.dir,
-    env: { BASE_PATH: '/dashboard', ACCESS_TOKEN_TTL: '3s', SECRET_KEY: 'b'.repeat(64), DATA_DIR: path.join(release.dir, 'data'), ADMIN_USERNAME: 'chair', ADMIN_PASSWORD: PASSWORD },
-  });
-  t.after(() => app.stop());
-  const base = `${await app.url()}/dashboard`;
-  await app.waitFor(/created the first admin/);
-  mkdirSync(ARTIFACTS, { recursive: true });
+  const { app, base } = await fixture.start('main', { env: { ACCESS_TOKEN_TTL: '3s' }, stopAfter: t });
 
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -48,7 +37,7 @@ test('sign in with the keyboard, land on the dashboard on the first load, sign o
   // First load: the dashboard is the server-rendered page, no reload or polling needed.
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Dashboard');
   assert.equal(await page.locator('#who').textContent(), 'Administrator');
-  await page.screenshot({ path: path.join(ARTIFACTS, 'home.png'), fullPage: true });
+  await page.screenshot({ path: artifact('home.png'), fullPage: true });
   const cookies = await context.cookies();
   const access = cookies.find((c) => c.name === 'dash_access');
   assert.equal(access?.httpOnly, true);
@@ -80,17 +69,11 @@ test('the sign-in page is usable on a phone-sized screen and sends no-JavaScript
   // A DATA_DIR of its own: the first test's deliberate wrong password from this address makes
   // sign-in ask this address for proof of work for a while (BOT_POW=adaptive), which a browser
   // without JavaScript cannot give.
-  const app = spawnApp({
-    cwd: release.dir,
-    env: { SECRET_KEY: 'b'.repeat(64), DATA_DIR: path.join(release.dir, 'data-nojs'), ADMIN_USERNAME: 'chair', ADMIN_PASSWORD: PASSWORD },
-  });
-  t.after(() => app.stop());
-  const base = await app.url();
-  await app.waitFor(/created the first admin/);
+  const { base } = await fixture.start('nojs', { basePath: '', stopAfter: t });
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, javaScriptEnabled: false });
   const page = await context.newPage();
   await page.goto(`${base}/login`);
-  await page.screenshot({ path: path.join(ARTIFACTS, 'login-phone.png') });
+  await page.screenshot({ path: artifact('login-phone.png') });
   const box = await page.getByRole('button', { name: 'Sign in' }).boundingBox();
   assert.ok(box !== null && box.x >= 0 && box.x + box.width <= 360, 'the button fits the screen');
   // A person takes longer than BOT_FORM_MIN_MS (1 s) to fill the form; a script filling it at

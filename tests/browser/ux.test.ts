@@ -8,42 +8,13 @@
  * expired access token without /login, and the admin's confirmations and form errors.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { after, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { dashboardSettled, launchChromium, signIn, unexpected, watchConsole } from '../helpers/browser.ts';
-import { releaseCopy, spawnApp, type AppProcess } from '../helpers/process.ts';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { dashboardSettled, launchChromium, signIn, unexpected } from '../helpers/browser.ts';
+import { SAMPLE_FIGURES, browserFixture } from '../helpers/browser-app.ts';
 
 const PASSWORD = 'ux test password';
-const release = releaseCopy();
-after(() => release.remove());
-
-let shared: Promise<{ app: AppProcess; base: string }> | undefined;
-function sharedApp(): Promise<{ app: AppProcess; base: string }> {
-  shared ??= startApp('shared', {});
-  return shared;
-}
-after(async () => (await shared)?.app.stop());
-
-async function startApp(name: string, env: Record<string, string>): Promise<{ app: AppProcess; base: string }> {
-  const app = spawnApp({
-    cwd: release.dir,
-    env: { NODE_ENV: 'development', BASE_PATH: '/dashboard', SECRET_KEY: 'u'.repeat(64), DATA_DIR: path.join(release.dir, `data-${name}`), ADMIN_USERNAME: 'chair', ADMIN_PASSWORD: PASSWORD, RATE_LIMIT_LOGIN: '100/minute', ...env },
-  });
-  const base = `${await app.url()}/dashboard`;
-  await app.waitFor(/created the first admin/);
-  await app.waitFor(/development: imported sample figures/);
-  return { app, base };
-}
-
-async function openSignedIn(browser: Browser, base: string, where = '/', viewport = { width: 1280, height: 900 }): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const problems = watchConsole(page);
-  await page.goto(`${base}${where}`);
-  await signIn(page, 'chair', PASSWORD, `${base}${where}`);
-  return { page, problems };
-}
+const fixture = browserFixture({ secret: 'u'.repeat(64), password: PASSWORD, env: SAMPLE_FIGURES });
 
 const text = async (page: Page, selector: string): Promise<string> => ((await page.locator(selector).textContent()) ?? '').trim();
 const focusedId = (page: Page): Promise<string> => page.evaluate(() => document.activeElement?.id ?? '');
@@ -51,7 +22,7 @@ const focusedId = (page: Page): Promise<string> => page.evaluate(() => document.
 test('at 360 px no page scrolls sideways, the Value cells are on screen, and no page asks for a missing favicon', async (t) => {
   const browser = await launchChromium(t);
   if (browser === undefined) return;
-  const { base } = await sharedApp();
+  const { base } = await fixture.shared();
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const page = await context.newPage();
   const missing: string[] = [];
@@ -104,11 +75,9 @@ test('at 360 px no page scrolls sideways, the Value cells are on screen, and no 
 });
 
 test('a page past the end is the last page; Previous and Next agree; the focus stays when Next becomes disabled', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page, problems } = await openSignedIn(browser, base, '/?page=9999');
-  await dashboardSettled(page);
+  const opened = await fixture.openShared(t, { where: '/?page=9999', settle: true });
+  if (opened === undefined) return;
+  const { page, problems } = opened;
   const range = await text(page, '#range');
   const match = /^Rows ([\d,]+)–([\d,]+) of ([\d,]+)$/.exec(range);
   assert.ok(match, range);
@@ -135,11 +104,9 @@ test('a page past the end is the last page; Previous and Next agree; the focus s
 });
 
 test('Download PDF keeps the focus on its button', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page } = await openSignedIn(browser, base);
-  await dashboardSettled(page);
+  const opened = await fixture.openShared(t, { settle: true });
+  if (opened === undefined) return;
+  const { page } = opened;
   const button = page.getByRole('button', { name: 'Download PDF' });
   await button.focus();
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.keyboard.press('Enter')]);
@@ -150,11 +117,9 @@ test('Download PDF keeps the focus on its button', async (t) => {
 });
 
 test('a bad date in the URL is explained beside its field, the rest of the page works, and Reset filters clears it', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page, problems } = await openSignedIn(browser, base, '/?from=yesterday&category=%EC%84%9C%EC%9A%B8%20%EC%A7%80%EC%A0%90');
-  await dashboardSettled(page);
+  const opened = await fixture.openShared(t, { where: '/?from=yesterday&category=%EC%84%9C%EC%9A%B8%20%EC%A7%80%EC%A0%90', settle: true });
+  if (opened === undefined) return;
+  const { page, problems, base } = opened;
   const from = page.getByLabel('From', { exact: true });
   const message = page.locator('#f-from-error');
   await message.waitFor({ state: 'visible' });
@@ -188,11 +153,9 @@ test('a bad date in the URL is explained beside its field, the rest of the page 
 });
 
 test('a reload that fails keeps the old figures, visibly marked out of date', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page } = await openSignedIn(browser, base);
-  await dashboardSettled(page);
+  const opened = await fixture.openShared(t, { settle: true });
+  if (opened === undefined) return;
+  const { page } = opened;
   const total = await text(page, '#card-total .card-value');
   await page.route('**/api/dashboard/**', (route) => route.abort('internetdisconnected'));
   await page.getByLabel('Category', { exact: true }).selectOption('부산 지점');
@@ -212,11 +175,9 @@ test('a reload that fails keeps the old figures, visibly marked out of date', as
 });
 
 test('arrow keys on the closed Category list make no request until Enter: then one request and one history entry', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page, problems } = await openSignedIn(browser, base);
-  await dashboardSettled(page);
+  const opened = await fixture.openShared(t, { settle: true });
+  if (opened === undefined) return;
+  const { page, problems } = opened;
   const requests: string[] = [];
   page.on('request', (request) => {
     if (request.url().includes('/api/dashboard/')) requests.push(request.url());
@@ -251,17 +212,16 @@ test('arrow keys on the closed Category list make no request until Enter: then o
 });
 
 test('a session ended elsewhere: the sign-in page says so, and signing in brings back the tab and the filters', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page } = await openSignedIn(browser, base, '/admin#audit');
+  const opened = await fixture.openShared(t, { where: '/admin#audit' });
+  if (opened === undefined) return;
+  const { page, base, browser } = opened;
   await page.getByLabel('Action').locator('option', { hasText: /^Sign-in$/ }).waitFor({ state: 'attached' });
   await page.getByLabel('Action').selectOption({ label: 'Sign-in' });
   await page.getByRole('button', { name: 'Show' }).click();
   await page.waitForURL(`${base}/admin?action=login#audit`);
 
   // Elsewhere (another browser), the same person signs out everywhere.
-  const other = await openSignedIn(browser, base);
+  const other = await fixture.open(browser, base);
   await other.page.getByRole('button', { name: 'Sign out everywhere' }).click();
   await other.page.waitForURL(/\/login/);
   await other.page.context().close();
@@ -283,9 +243,8 @@ test('a session ended elsewhere: the sign-in page says so, and signing in brings
 test('an expired access token is renewed in the page: no trip through /login, the tab and the filters stay', async (t) => {
   const browser = await launchChromium(t);
   if (browser === undefined) return;
-  const { app, base } = await startApp('short', { ACCESS_TOKEN_TTL: '3s' });
-  t.after(() => app.stop());
-  const { page, problems } = await openSignedIn(browser, base, '/admin?outcome=success#audit');
+  const { app, base } = await fixture.start('short', { env: { ACCESS_TOKEN_TTL: '3s' }, stopAfter: t });
+  const { page, problems } = await fixture.open(browser, base, { where: '/admin?outcome=success#audit' });
   await page.locator('#audit-table tbody tr td.when').first().waitFor();
   const documents: string[] = [];
   page.on('request', (request) => {
@@ -307,10 +266,9 @@ test('an expired access token is renewed in the page: no trip through /login, th
 });
 
 test('admin: confirmations before disabling, role changes and signing someone out; every Add-user error beside its field at once', async (t) => {
-  const browser = await launchChromium(t);
-  if (browser === undefined) return;
-  const { base } = await sharedApp();
-  const { page, problems } = await openSignedIn(browser, base, '/admin');
+  const opened = await fixture.openShared(t, { where: '/admin' });
+  if (opened === undefined) return;
+  const { page, problems } = opened;
   await page.getByRole('cell', { name: /chair/ }).first().waitFor();
 
   await page.getByRole('button', { name: 'Add user' }).click();

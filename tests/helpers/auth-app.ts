@@ -35,6 +35,8 @@ import { DEFAULT_UA_PATTERN } from '../../src/config/bot.ts';
 
 export const WASM = path.resolve(__dirname, '../../node_modules/sql.js/dist/sql-wasm.wasm');
 export const SECRET = 's'.repeat(64);
+/** The test app's access-token life in seconds, unless AuthTestOptions.accessTtl says otherwise. */
+export const ACCESS_TTL = 900;
 /**
  * What a browser sends: app.request() sends no User-Agent at all, which the defences count as a
  * weak sign of a script (src/bot/user-agent.ts). Tests playing a person's browser send this.
@@ -157,7 +159,7 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
   const tokens = new TokenService({
     secret: options.secret ?? SECRET,
     previousSecret: options.previousSecret ?? null,
-    accessTtl: options.accessTtl ?? 900,
+    accessTtl: options.accessTtl ?? ACCESS_TTL,
     refreshTtl: options.refreshTtl ?? 14 * 86_400,
     now,
   });

@@ -28,6 +28,16 @@ export async function openApp(t: TestContext, options: AuthTestOptions = {}): Pr
   return app;
 }
 
+/**
+ * Where most auth tests start: a fresh app (closed when the test ends) holding the member alice
+ * ("Alice Example", with PASSWORD); resolves with the app and alice's id.
+ */
+export async function withAlice(t: TestContext, options: AuthTestOptions = {}): Promise<{ a: AuthTestApp; alice: number }> {
+  const a = await openApp(t, options);
+  const alice = await addUser(a, 'alice', { displayName: 'Alice Example' });
+  return { a, alice };
+}
+
 let passwordHash: Promise<string> | undefined;
 
 /** A user with PASSWORD, hashed once per process (scrypt is the slow part of these tests). */

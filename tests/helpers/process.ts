@@ -1,9 +1,10 @@
-/** Real app processes for tests: spawn `node app.js`, read its log, wait, stop. */
+/** Real app processes for tests: spawn `node app.js`, read its log, wait, stop; a group of them for a describe. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -75,6 +76,26 @@ export function spawnApp(options: SpawnOptions): AppProcess {
       return exited;
     },
   };
+}
+
+/**
+ * For a describe's tests about app processes sharing one DATA_DIR: `count` processes spawned with
+ * `options`, started together before the tests and ready once each listens and one of them has
+ * created the first admin (they race for it), killed with SIGKILL after the tests. The arrays
+ * fill in when the tests start. Call it inside the describe, before its own after hooks.
+ */
+export function processesForTests(count: number, options: SpawnOptions): { readonly apps: AppProcess[]; readonly bases: string[] } {
+  const apps: AppProcess[] = [];
+  const bases: string[] = [];
+  before(async () => {
+    apps.push(...Array.from({ length: count }, () => spawnApp(options)));
+    bases.push(...(await Promise.all(apps.map((app) => app.url()))));
+    await Promise.any(apps.map((app) => app.waitFor(/created the first admin/, 60_000)));
+  });
+  after(async () => {
+    await Promise.all(apps.map((app) => app.stop('SIGKILL')));
+  });
+  return { apps, bases };
 }
 
 /** A folder holding only what a release holds: app.js, package.json and dist/ — no node_modules. */

@@ -11,7 +11,7 @@ import { describe, test, type TestContext } from 'node:test';
 import { SignJWT, decodeProtectedHeader, generateKeyPair, type JWTPayload } from 'jose';
 import { TokenService, type SessionClaims } from '../../src/auth/tokens.ts';
 import { DATABASE_FILE } from '../../src/store/open.ts';
-import { SECRET, authTestApp, cookieHeader, type AuthTestOptions } from '../helpers/auth-app.ts';
+import { ACCESS_TTL, SECRET, authTestApp, cookieHeader, type AuthTestOptions } from '../helpers/auth-app.ts';
 import {
   addUser,
   assertCleared,
@@ -25,20 +25,18 @@ import {
   derivedKey,
   forge,
   mountProbe,
-  openApp,
   setCookies,
+  withAlice,
   PASSWORD,
 } from '../helpers/auth-http.ts';
 
-const TTL = 900;
 /** TokenService's default clock-skew leeway, in seconds. */
 const LEEWAY = 5;
 
 /** Alice signed in (Bob exists too), with a probe route counting protected-handler runs. */
 async function signedIn(t: TestContext, options: AuthTestOptions = {}) {
-  const a = await openApp(t, options);
+  const { a, alice } = await withAlice(t, options);
   const probe = mountProbe(a);
-  const alice = await addUser(a, 'alice');
   const bob = await addUser(a, 'bob');
   const session = await a.login('alice', PASSWORD);
   const access = cookieValue(session.cookie, 'dash_access');
@@ -67,7 +65,7 @@ function signable(payload: JWTPayload): Omit<SessionClaims, 'iat' | 'exp'> {
 }
 
 function tokenService(secret: string, now: () => number, previousSecret: string | null = null): TokenService {
-  return new TokenService({ secret, previousSecret, accessTtl: TTL, refreshTtl: 14 * 86_400, now });
+  return new TokenService({ secret, previousSecret, accessTtl: ACCESS_TTL, refreshTtl: 14 * 86_400, now });
 }
 
 describe('GET /api/me: missing and malformed access tokens', () => {
@@ -167,7 +165,7 @@ describe('GET /api/me: forged and foreign tokens are token_invalid', () => {
 describe('GET /api/me: expiry and revocation', () => {
   test('expired past the leeway: 401 token_expired, with error_description="expired"', async (t) => {
     const s = await signedIn(t);
-    s.a.clock.now += TTL + LEEWAY + 1;
+    s.a.clock.now += ACCESS_TTL + LEEWAY + 1;
     const res = await call(s.a, '/api/me', { cookie: s.session.cookie });
     assert.match(res.headers.get('www-authenticate') ?? '', /error_description="expired"/);
     await assertUnauthorized(res, 'token_expired');
@@ -176,7 +174,7 @@ describe('GET /api/me: expiry and revocation', () => {
 
   test('within the leeway the token still works, and expires once past it (cached verification too)', async (t) => {
     const s = await signedIn(t);
-    s.a.clock.now += TTL + LEEWAY - 1;
+    s.a.clock.now += ACCESS_TTL + LEEWAY - 1;
     await assertMe(s, s.session.cookie, s.alice, 'just inside the leeway');
     s.a.clock.now += 2;
     await assertRefused(s, s.session.cookie, 'token_expired', 'just past it, after a cached success');
@@ -187,7 +185,7 @@ describe('GET /api/me: expiry and revocation', () => {
     const exp = Number(s.claims.iat) + 365 * 86_400;
     const cached = `dash_access=${await forge(SECRET, { ...s.claims, exp })}`;
     await assertMe(s, cached, s.alice, 'control: fresh (and now in the verify cache)');
-    s.a.clock.now += TTL + LEEWAY - 1;
+    s.a.clock.now += ACCESS_TTL + LEEWAY - 1;
     await assertMe(s, cached, s.alice, 'just inside ttl + leeway');
     s.a.clock.now += 2;
     await assertRefused(s, cached, 'token_expired', 'cached');
@@ -278,7 +276,7 @@ describe('POST /api/auth/refresh', () => {
     const body = (await res.json()) as Record<string, unknown>;
     assert.deepEqual(Object.keys(body).sort(), ['accessExpiresAt', 'csrfToken', 'user']);
     assert.equal(body.csrfToken, s.session.csrf);
-    assert.equal(body.accessExpiresAt, new Date((s.a.clock.now + TTL) * 1000).toISOString());
+    assert.equal(body.accessExpiresAt, new Date((s.a.clock.now + ACCESS_TTL) * 1000).toISOString());
     const jar = setCookies(res);
     assert.notEqual(jar.get('dash_refresh')?.value, s.refresh);
     assert.notEqual(jar.get('dash_access')?.value, s.access);

@@ -4,8 +4,8 @@
  * Token forgery, expiry, key rotation and refresh rotation are in auth-tokens.test.ts.
  */
 import assert from 'node:assert/strict';
-import { describe, test, type TestContext } from 'node:test';
-import { cookieHeader, type AuthTestApp, type AuthTestOptions } from '../helpers/auth-app.ts';
+import { describe, test } from 'node:test';
+import { ACCESS_TTL, cookieHeader, type AuthTestApp } from '../helpers/auth-app.ts';
 import {
   addUser,
   assertCleared,
@@ -18,17 +18,11 @@ import {
   mountProbe,
   openApp,
   setCookies,
+  withAlice,
   PASSWORD,
 } from '../helpers/auth-http.ts';
 
-const TTL = 900;
 const DAY = 86_400;
-
-async function withAlice(t: TestContext, options: AuthTestOptions = {}) {
-  const a = await openApp(t, options);
-  const alice = await addUser(a, 'alice', { displayName: 'Alice Example' });
-  return { a, alice };
-}
 
 const login = (a: AuthTestApp, body: unknown, headers: Record<string, string | null> = {}, base = '') =>
   call(a, `${base}/api/auth/login`, { json: body, headers });
@@ -49,7 +43,7 @@ describe('POST /api/auth/login', () => {
     assert.equal(res.status, 200);
     const body = (await res.clone().json()) as Record<string, unknown>;
     assert.deepEqual(body.user, { id: alice, username: 'alice', displayName: 'Alice Example', email: null, role: 'member' });
-    assert.equal(body.accessExpiresAt, new Date((a.clock.now + TTL) * 1000).toISOString());
+    assert.equal(body.accessExpiresAt, new Date((a.clock.now + ACCESS_TTL) * 1000).toISOString());
     assert.match(String(body.csrfToken), /^[\w-]{22,}$/);
     assert.deepEqual(Object.keys(body).sort(), ['accessExpiresAt', 'csrfToken', 'user']);
     const jar = setCookies(res);
@@ -271,12 +265,12 @@ describe('POST /api/auth/logout', () => {
   test('works with an expired access token, and both tokens stay refused even if the clock goes back', async (t) => {
     const { a } = await withAlice(t);
     const mine = await a.login('alice', PASSWORD);
-    a.clock.now += TTL + 60;
+    a.clock.now += ACCESS_TTL + 60;
     await assertUnauthorized(await me(a, mine.cookie), 'token_expired', 'control: expired');
     const res = await post(a, '/api/auth/logout', mine.cookie, mine.csrf);
     assert.equal(res.status, 204);
     assertCleared(res);
-    a.clock.now -= TTL + 60;
+    a.clock.now -= ACCESS_TTL + 60;
     await assertUnauthorized(await me(a, mine.cookie), 'token_revoked', 'access, clock back');
     await assertUnauthorized(await post(a, '/api/auth/refresh', mine.cookie, mine.csrf), 'token_revoked', 'refresh');
   });
@@ -346,7 +340,7 @@ describe('pages', () => {
     assert.equal(res.status, 302);
     assert.equal(res.headers.get('location'), '/login?next=%2F');
     const mine = await a.login('alice', PASSWORD);
-    a.clock.now += TTL + 60;
+    a.clock.now += ACCESS_TTL + 60;
     const expired = await call(a, '/', { cookie: mine.cookie });
     assert.equal(expired.status, 200, 'expired: the page itself, which renews the session before its first API call');
     assert.match(await expired.text(), /<meta name="session" content="renew">/);

@@ -10,11 +10,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { unpackArchive } from '../../src/backup/archive.ts';
 import { columnOnDisk, eventually } from '../db/fixture.ts';
 import { login, logout, me, pool, type HttpSession } from '../helpers/http-session.ts';
-import { releaseCopy, runCli, sharedDataEnv, spawnApp, type AppProcess } from '../helpers/process.ts';
+import { processesForTests, releaseCopy, runCli, sharedDataEnv, type AppProcess } from '../helpers/process.ts';
 import { readFile } from 'node:fs/promises';
 
 const ADMIN = 'admin';
@@ -26,20 +26,12 @@ describe('backup and restore beside two running app processes', { timeout: 300_0
   const outDir = mkdtempSync(path.join(tmpdir(), 'dashboard-backup-out-'));
   const env = sharedDataEnv(dataDir, { username: ADMIN, password: PASSWORD });
   const cli = (args: string[], stdin = '') => runCli(release.dir, [...args, '--data-dir', dataDir], stdin);
-  let apps: AppProcess[] = [];
-  let bases: string[] = [];
+  const { apps, bases } = processesForTests(2, { cwd: release.dir, env });
   let backupFile = '';
   /** Sign-outs acknowledged (204) before the backup started: each must be revoked in it. */
   let signedOutBefore: HttpSession[] = [];
 
-  before(async () => {
-    apps = [spawnApp({ cwd: release.dir, env }), spawnApp({ cwd: release.dir, env })];
-    bases = await Promise.all(apps.map((app) => app.url()));
-    await Promise.any(apps.map((app) => app.waitFor(/created the first admin/, 60_000)));
-  });
-
-  after(async () => {
-    await Promise.all(apps.map((app) => app.stop('SIGKILL')));
+  after(() => {
     release.remove();
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(outDir, { recursive: true, force: true });
