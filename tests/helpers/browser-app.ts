@@ -83,9 +83,10 @@ export interface BrowserFixture {
  */
 export function browserFixture(file: { secret: string; password: string; env?: Readonly<Record<string, string>>; settle?: boolean }): BrowserFixture {
   const release = releaseCopy();
-  after(() => release.remove());
   let shared: Promise<BrowserApp> | undefined;
+  // Hooks run in the order they are added: the shared app stops before its folder goes.
   after(async () => (await shared)?.app.stop());
+  after(() => release.remove());
 
   const start = async (name: string, options: StartOptions = {}): Promise<BrowserApp> => {
     const basePath = options.basePath ?? '/dashboard';
