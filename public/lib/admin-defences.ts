@@ -2,6 +2,7 @@
 import { ApiFailure, getJson, sendJson } from './api.ts';
 import { byId, fill, h, say } from './dom.ts';
 import { formatMoment } from './format.ts';
+import { withStepUp } from './step-up.ts';
 
 interface Refused {
   readonly subject: string;
@@ -29,9 +30,10 @@ function failed(error: unknown): void {
   say(byId('defences-error'), error instanceof ApiFailure ? error.detail.message : 'Could not reach the server.');
 }
 
-async function act(run: () => Promise<unknown>, done: string): Promise<void> {
+/** A change to the defences: asks for the admin's password first when the server wants it (step-up.ts). */
+async function act(run: () => Promise<unknown>, done: string, opener: Element | null = document.activeElement): Promise<void> {
   try {
-    await run();
+    await withStepUp(run, opener);
     say(byId('defences-error'), '');
     await loadDefences();
     say(byId('defences-status'), done);

@@ -2,13 +2,16 @@
  * Admin API for the anti-bot defences (src/bot/): what was refused over the last day (top
  * addresses and accounts, with reasons), who is locked out now, lifting a lockout, and blocking
  * or unblocking an address or range (IPv4 or IPv6 CIDR) — stored in the shared database, so every
- * process honours a block from its next request. Changes are audited.
+ * process honours a block from its next request. Changes are audited. Each change hands over or
+ * takes away access (a lifted lockout lets guessing go on; a block shuts people out), so each
+ * needs the admin's fresh password, as the user changes do (auth/step-up.ts).
  */
 import type { Hono } from 'hono';
 import type { AppEnv } from '../http/context.ts';
 import type { ClientAddress } from '../http/client-ip.ts';
 import { readJsonObject } from '../http/body.ts';
 import { AppError } from '../http/errors.ts';
+import { assertStepUp } from '../auth/step-up.ts';
 import { usernameKey, type Store } from '../store/index.ts';
 import { addressMatcher, parseCidr } from '../bot/cidr.ts';
 import { backoffSeconds, DEFAULT_LOCKOUT, type LockoutPolicy } from '../bot/lockout.ts';
@@ -79,6 +82,7 @@ export function adminDefenceRoutes(app: Hono<AppEnv>, deps: DefencesDeps): void 
     if (typeof username !== 'string' || username.trim() === '' || username.length > 200) {
       throw new AppError('bad_request', { message: 'Name the account whose lockout to lift.', details: { field: 'username' } });
     }
+    assertStepUp(c);
     const key = usernameKey(username.trim());
     const session = c.get('session');
     const cleared = await deps.store.liftLockout([`user:${key}`], [`pair:${key}|`], {
@@ -105,6 +109,7 @@ export function adminDefenceRoutes(app: Hono<AppEnv>, deps: DefencesDeps): void 
     if (addressMatcher([cidr.text]).match(ip) !== undefined) {
       throw new AppError('bad_request', { message: `${cidr.text} holds your own address (${ip}): it is not blocked.`, details: { field: 'cidr' } });
     }
+    assertStepUp(c);
     const session = c.get('session');
     const added = await deps.store.addBlock(
       { cidr: cidr.text, reason, createdBy: session.user.username },
@@ -117,6 +122,7 @@ export function adminDefenceRoutes(app: Hono<AppEnv>, deps: DefencesDeps): void 
   app.delete('/api/admin/blocks/:id', async function unblock(c) {
     const id = Number(c.req.param('id'));
     if (!Number.isSafeInteger(id) || id < 1) throw new AppError('not_found');
+    assertStepUp(c);
     const session = c.get('session');
     const removed = await deps.store.removeBlock(id, { action: 'unblock', outcome: 'success', actorId: session.user.id, actor: session.user.username, ip: deps.clientAddress(c) });
     if (removed === undefined) throw new AppError('not_found');

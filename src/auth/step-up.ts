@@ -1,7 +1,8 @@
 /**
  * Step-up: a fresh password confirmation before the admin actions that hand over or take away
  * access — creating or promoting an admin, changing a role, disabling or enabling an account,
- * resetting someone's password, signing someone else out everywhere.
+ * resetting someone's password, signing someone else out everywhere, lifting a lockout, blocking
+ * or unblocking an address.
  *
  * Why: in the sub-path layout the dashboard shares a browser origin with WordPress, and a script
  * on any page of that origin (a compromised plugin) can load the dashboard with the admin's

@@ -106,10 +106,13 @@ describe('the defences across three processes sharing one DATA_DIR', { timeout: 
   });
 });
 
-/** Cookie and CSRF headers of an admin session (signed in from its own address). */
+/** Cookie and CSRF headers of an admin session (signed in from its own address), its password confirmed (step-up) for the defences. */
 async function adminSession(base: string): Promise<Record<string, string>> {
   const who = { 'X-Forwarded-For': '192.0.2.1' };
   const res = await signIn(base, { ...ADMIN, pow: await solvedPow(base, ADMIN.username, who) }, who);
   assert.equal(res.status, 200, JSON.stringify(res.body));
-  return { Cookie: res.cookie, 'X-CSRF-Token': String(res.body.csrfToken) };
+  const session = { Cookie: res.cookie, 'X-CSRF-Token': String(res.body.csrfToken) };
+  const stepUp = await fetch(`${base}/api/auth/step-up`, { method: 'POST', headers: { ...JSON_POST, ...session, ...who }, body: JSON.stringify({ password: ADMIN.password }) });
+  assert.equal(stepUp.status, 200, await stepUp.text());
+  return session;
 }

@@ -97,6 +97,38 @@ describe('step-up: the dangerous admin actions', () => {
   });
 });
 
+describe('step-up: the defences that hand over or take away access', () => {
+  test('lifting a lockout, blocking and unblocking answer 403 step_up_required and change nothing until the password is confirmed', async (t) => {
+    const { a, root } = await withAdmin(t);
+    await addUser(a, 'ana');
+    const admin = { cookie: root.cookie, csrf: root.csrf, headers: { 'X-Forwarded-For': '192.0.2.10' } };
+    const made = await a.store.addBlock({ cidr: '203.0.113.0/24', reason: null, createdBy: 'root' }, { action: 'block', outcome: 'success', actor: 'root' });
+    const blockId = made!.id;
+    const changes = () => countRows(a, 'audit_log', "action IN ('lift_lockout', 'block', 'unblock')");
+    const before = await changes();
+    for (let i = 0; i < 5; i += 1) await call(a, '/api/auth/login', { json: { username: 'ana', password: 'wrong' }, headers: { 'X-Forwarded-For': '198.51.100.7' } });
+    const lockedOut = async () => ((await (await call(a, '/api/admin/defences', admin)).json()) as { lockedOut: unknown[] }).lockedOut.length;
+    assert.ok((await lockedOut()) > 0, 'ana is locked out');
+
+    const lift = () => call(a, '/api/admin/lockouts/lift', { ...admin, json: { username: 'ana' } });
+    const block = () => call(a, '/api/admin/blocks', { ...admin, json: { cidr: '198.51.100.0/24' } });
+    const unblock = () => call(a, `/api/admin/blocks/${blockId}`, { ...admin, method: 'DELETE' });
+    for (const [name, run] of [['lift a lockout', lift], ['block', block], ['unblock', unblock]] as const) await assertForbidden(await run(), 'step_up_required', name);
+    assert.ok((await lockedOut()) > 0, 'still locked out');
+    assert.deepEqual((await a.store.blocks()).map((b) => b.cidr), ['203.0.113.0/24'], 'nothing blocked or unblocked');
+    assert.equal(await changes(), before, 'nothing audited as done');
+    // Input errors come first: no password asked for a request that would fail anyway.
+    await assertError(await call(a, '/api/admin/blocks', { ...admin, json: { cidr: 'not an address' } }), 400, 'bad_request');
+
+    assert.equal((await stepUp(a, root, PASSWORD, admin.headers)).status, 200);
+    assert.equal((await lift()).status, 200);
+    assert.equal((await block()).status, 201);
+    assert.equal((await unblock()).status, 204);
+    assert.equal(await lockedOut(), 0);
+    assert.deepEqual((await a.store.blocks()).map((b) => b.cidr), ['198.51.100.0/24']);
+  });
+});
+
 describe('POST /api/auth/step-up', () => {
   test('a wrong password is 401 invalid_credentials, audited, and confirms nothing', async (t) => {
     const { a, root } = await withAdmin(t);
