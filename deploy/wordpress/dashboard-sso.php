@@ -2,7 +2,7 @@
 /**
  * Plugin Name: Members' dashboard single sign-on
  * Description: Signs WordPress users in to the members' dashboard with one click. A must-use plugin: copy this one file to wp-content/mu-plugins/ and define DASHBOARD_SSO_SECRET and DASHBOARD_URL in wp-config.php.
- * Version: 1.0.0
+ * Version: 1.1.0
  * Requires at least: 6.0
  * Requires PHP: 7.4
  *
