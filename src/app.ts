@@ -199,7 +199,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     });
     const pages = { ...deps.auth, assets: deps.assets, basePath, organisation: deps.dashboard?.organisation ?? 'Members\u2019 dashboard' };
     dashboardPages(app, pages);
-    adminPages(app, pages);
+    adminPages(app, { ...pages, ...(sso === undefined ? {} : { wordpressStepUp: wordpressStartUrl(sso.url, `${basePath}/admin`, { stepUp: true }) }) });
     if (deps.dashboard !== undefined) dashboardRoutes(app, deps.auth, deps.dashboard, deps.rateLimit, deps.bot);
   }
 

@@ -2,7 +2,7 @@
 /**
  * Plugin Name: Members' dashboard single sign-on
  * Description: Signs WordPress users in to the members' dashboard with one click. A must-use plugin: copy this one file to wp-content/mu-plugins/ and define DASHBOARD_SSO_SECRET and DASHBOARD_URL in wp-config.php.
- * Version: 1.0.0
+ * Version: 1.1.0
  * Requires at least: 6.0
  * Requires PHP: 7.4
  *
@@ -13,8 +13,15 @@
  * whatever two-factor or lockout plugins the site runs) and back. A signed-in user gets a page
  * that POSTs, by itself, a short-lived token to <DASHBOARD_URL>/auth/wordpress: an HS256 JWT
  * signed with DASHBOARD_SSO_SECRET, holding iss (this site's URL), aud ("dashboard"), sub (the
- * user id), login, email, name, roles, iat, exp (60 s later) and a random jti. A form post, not
- * a link: a token in a URL ends up in logs, history and Referer headers.
+ * user id), login, email, name, roles, iat, exp (60 s later), a random jti and auth_time (when
+ * this WordPress sign-in typed its password: its session's login time). A form post, not a link:
+ * a token in a URL ends up in logs, history and Referer headers.
+ *
+ * With step_up=1 (the dashboard's "Confirm with WordPress", before an admin action that changes
+ * who can use it), a WordPress sign-in older than five minutes is first sent to wp-login.php
+ * with reauth=1, which asks for the password again, and then back here. The dashboard takes a
+ * recent auth_time as that confirmation; merely being signed in to WordPress is not one, since a
+ * script on this site could start the round trip itself, but it cannot type the password.
  *
  * The links this plugin draws (the admin bar's "Dashboard", the [dashboard_link] shortcode) carry
  * a nonce and go straight through. A start without a valid nonce (the dashboard's own "Sign in
@@ -35,6 +42,8 @@ if ( ! defined( 'ABSPATH' ) ) {
 
 const DASHBOARD_SSO_ACTION = 'dashboard_sso';
 const DASHBOARD_SSO_LIFETIME = 60;
+/** step_up=1: a WordPress sign-in older than this (seconds) types its password again. The dashboard's STEP_UP_SECONDS. */
+const DASHBOARD_SSO_STEP_UP_AGE = 300;
 
 /** What is missing or wrong in wp-config.php, as sentences; empty when the plugin is set up. */
 function dashboard_sso_problems() {
@@ -84,8 +93,11 @@ function dashboard_sso_clean_next( $next ) {
 }
 
 /** The start URL; with a nonce (for the signed-in user) unless $with_nonce is false. */
-function dashboard_sso_start_url( $next = '', $with_nonce = true ) {
+function dashboard_sso_start_url( $next = '', $with_nonce = true, $step_up = false ) {
 	$args = array( 'action' => DASHBOARD_SSO_ACTION );
+	if ( $step_up ) {
+		$args['step_up'] = '1';
+	}
 	$next = dashboard_sso_clean_next( $next );
 	if ( '' !== $next ) {
 		$args['next'] = rawurlencode( $next );
@@ -94,6 +106,21 @@ function dashboard_sso_start_url( $next = '', $with_nonce = true ) {
 		$args['_wpnonce'] = wp_create_nonce( DASHBOARD_SSO_ACTION );
 	}
 	return add_query_arg( $args, admin_url( 'admin-post.php' ) );
+}
+
+/** Was step_up=1 asked for? */
+function dashboard_sso_step_up_asked() {
+	return isset( $_GET['step_up'] ) && '1' === $_GET['step_up']; // phpcs:ignore WordPress.Security.NonceVerification -- only compared.
+}
+
+/** When the current WordPress sign-in typed its password (its session token's login time); 0 if unknown. */
+function dashboard_sso_login_time() {
+	$token = wp_get_session_token();
+	if ( '' === $token ) {
+		return 0;
+	}
+	$session = WP_Session_Tokens::get_instance( get_current_user_id() )->get( $token );
+	return ( is_array( $session ) && isset( $session['login'] ) && is_numeric( $session['login'] ) ) ? (int) $session['login'] : 0;
 }
 
 function dashboard_sso_base64url( $data ) {
@@ -119,6 +146,10 @@ function dashboard_sso_token( WP_User $user ) {
 		'exp'   => $now + DASHBOARD_SSO_LIFETIME,
 		'jti'   => bin2hex( random_bytes( 16 ) ),
 	);
+	$login = dashboard_sso_login_time();
+	if ( $login > 0 ) {
+		$claims['auth_time'] = $login;
+	}
 	$input = dashboard_sso_base64url( wp_json_encode( $header ) ) . '.' . dashboard_sso_base64url( wp_json_encode( $claims ) );
 	return $input . '.' . dashboard_sso_base64url( hash_hmac( 'sha256', $input, DASHBOARD_SSO_SECRET, true ) );
 }
@@ -162,7 +193,7 @@ function dashboard_sso_page( $title, $body, $script = '' ) {
 /** A visitor who is not signed in: WordPress's own sign-in first, then back here. */
 function dashboard_sso_visitor() {
 	$next = isset( $_GET['next'] ) ? dashboard_sso_clean_next( wp_unslash( $_GET['next'] ) ) : ''; // phpcs:ignore WordPress.Security.ValidatedSanitizedInput,WordPress.Security.NonceVerification -- checked by dashboard_sso_clean_next; no nonce exists yet.
-	wp_safe_redirect( wp_login_url( dashboard_sso_start_url( $next, false ) ) );
+	wp_safe_redirect( wp_login_url( dashboard_sso_start_url( $next, false, dashboard_sso_step_up_asked() ) ) );
 	exit;
 }
 
@@ -177,6 +208,14 @@ function dashboard_sso_member() {
 	$next  = isset( $_GET['next'] ) ? dashboard_sso_clean_next( wp_unslash( $_GET['next'] ) ) : ''; // phpcs:ignore WordPress.Security.ValidatedSanitizedInput,WordPress.Security.NonceVerification -- checked by dashboard_sso_clean_next; the nonce is checked below.
 	$nonce = isset( $_GET['_wpnonce'] ) ? sanitize_text_field( wp_unslash( $_GET['_wpnonce'] ) ) : ''; // phpcs:ignore WordPress.Security.NonceVerification -- it is the nonce.
 	$user  = wp_get_current_user();
+	$step  = dashboard_sso_step_up_asked();
+
+	// Before the nonce: signing in again makes a new session, and a nonce made for the old one
+	// would fail after it, asking for the click twice.
+	if ( $step && time() - dashboard_sso_login_time() > DASHBOARD_SSO_STEP_UP_AGE ) {
+		wp_safe_redirect( wp_login_url( dashboard_sso_start_url( $next, false, true ), true ) );
+		exit;
+	}
 
 	if ( ! wp_verify_nonce( $nonce, DASHBOARD_SSO_ACTION ) ) {
 		$body = '<main><h1>' . esc_html__( 'Go to the dashboard?' ) . '</h1>'
@@ -184,6 +223,7 @@ function dashboard_sso_member() {
 			. '<p>' . esc_html( sprintf( __( 'You are signed in to this site as %s.' ), $user->display_name ) ) . '</p>'
 			. '<form method="get" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '">'
 			. '<input type="hidden" name="action" value="' . esc_attr( DASHBOARD_SSO_ACTION ) . '">'
+			. ( $step ? '<input type="hidden" name="step_up" value="1">' : '' )
 			. ( '' === $next ? '' : '<input type="hidden" name="next" value="' . esc_attr( $next ) . '">' )
 			. '<input type="hidden" name="_wpnonce" value="' . esc_attr( wp_create_nonce( DASHBOARD_SSO_ACTION ) ) . '">'
 			. '<p><button type="submit" id="dashboard-sso-continue">' . esc_html__( 'Continue to the dashboard' ) . '</button> '

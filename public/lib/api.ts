@@ -13,6 +13,8 @@ export interface ApiError {
   readonly fields?: Readonly<Record<string, string>>;
   /** Seconds, from Retry-After on 429 and 503. */
   readonly retryAfter?: number;
+  /** step_up_required: how to confirm, `password` or `wordpress` (lib/step-up.ts). */
+  readonly method?: string;
 }
 
 export class ApiFailure extends Error {
@@ -140,6 +142,7 @@ async function failure(response: Response): Promise<ApiFailure> {
     ...(body.field === undefined ? {} : { field: body.field }),
     ...(body.fields === undefined || typeof body.fields !== 'object' ? {} : { fields: body.fields }),
     ...(retryAfter === undefined ? {} : { retryAfter }),
+    ...(typeof body.method === 'string' ? { method: body.method } : {}),
   });
 }
 

@@ -5,6 +5,12 @@
  * showModal(): the page behind is inert and Escape cancels (its `cancel` event); Tab is also
  * kept inside by hand, as focus would otherwise leave for the browser's own controls, and focus
  * goes back to what opened it.
+ *
+ * An admin whose account signs in through WordPress (no dashboard password: the server says
+ * `method: "wordpress"`) gets "Confirm with WordPress" instead of the password box: a link round
+ * the plugin's start URL with step_up=1 (the Users section's data-wordpress-step-up), where
+ * WordPress asks for the password again, and back to this page on a new, confirmed sign-in. The
+ * action is not retried (the page is left); the admin does it again on return.
  */
 import { ApiFailure, sendJson } from './api.ts';
 import { h, say } from './dom.ts';
@@ -14,7 +20,12 @@ interface Parts {
   readonly form: HTMLFormElement;
   readonly field: HTMLInputElement;
   readonly problem: HTMLElement;
+  /** The WordPress way: its explanation and its link (or, with SSO off, only a way out). */
+  readonly wordpress: HTMLElement;
+  readonly wordpressGo: HTMLElement;
 }
+
+type Method = 'password' | 'wordpress';
 
 let parts: Parts | undefined;
 /** Settles the open dialog's promise; undefined while it is closed. */
@@ -26,6 +37,23 @@ function message(error: unknown): string {
   return error instanceof ApiFailure ? error.detail.message : 'Could not reach the server. Check your connection and try again.';
 }
 
+/** The WordPress way (see the header): a link when SSO is on, otherwise what to do instead. */
+function buildWordPress(onCancel: () => void): { part: HTMLElement; go: HTMLElement } {
+  const url = document.querySelector<HTMLElement>('[data-wordpress-step-up]')?.dataset.wordpressStepUp;
+  const cancel = h('button', { type: 'button', class: 'secondary' }, url === undefined ? 'Close' : 'Cancel');
+  cancel.addEventListener('click', onCancel);
+  const go =
+    url === undefined
+      ? cancel
+      : h('a', { class: 'button', id: 'step-up-wordpress-go', href: url }, 'Confirm with WordPress');
+  const why =
+    url === undefined
+      ? 'Your account signs in through WordPress and has no dashboard password, and signing in with WordPress is not set up here. Ask an admin who has a dashboard password.'
+      : 'This change affects who can use the dashboard. Your account signs in through WordPress: confirm there (WordPress asks for your password if you have not typed it in the last 5 minutes). You will come back to this page; then do the change again.';
+  const part = h('div', { class: 'stack-form', hidden: true }, h('p', { id: 'step-up-wordpress-why' }, why), h('div', { class: 'actions' }, ...(url === undefined ? [cancel] : [go, cancel])));
+  return { part, go };
+}
+
 function build(): Parts {
   const field = h('input', { id: 'step-up-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
   const problem = h('div', { id: 'step-up-error', class: 'alert', role: 'alert', hidden: true });
@@ -33,13 +61,19 @@ function build(): Parts {
   const form = h(
     'form',
     { class: 'stack-form', novalidate: true },
-    h('h2', { id: 'step-up-title' }, 'Confirm it\u2019s you'),
     h('p', { id: 'step-up-why' }, 'This change affects who can use the dashboard. Enter your password to go on; you will not be asked again for 5 minutes.'),
     h('div', { class: 'field' }, h('label', { for: 'step-up-password' }, 'Your password'), field),
     problem,
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Confirm'), cancel),
   );
-  const dialog = h('dialog', { id: 'step-up', class: 'dialog', 'aria-labelledby': 'step-up-title', 'aria-describedby': 'step-up-why' }, form);
+  const wordpress = buildWordPress(() => settle?.(false));
+  const dialog = h(
+    'dialog',
+    { id: 'step-up', class: 'dialog', 'aria-labelledby': 'step-up-title', 'aria-describedby': 'step-up-why' },
+    h('h2', { id: 'step-up-title' }, 'Confirm it\u2019s you'),
+    form,
+    wordpress.part,
+  );
   document.body.append(dialog);
 
   let busy = false;
@@ -76,7 +110,7 @@ function build(): Parts {
   dialog.addEventListener('close', () => settle?.(false));
   dialog.addEventListener('keydown', (event) => {
     if (event.key !== 'Tab') return;
-    const stops = [...dialog.querySelectorAll<HTMLElement>('input, button')].filter((el) => !el.hasAttribute('disabled'));
+    const stops = [...dialog.querySelectorAll<HTMLElement>('input, button, a[href]')].filter((el) => !el.hasAttribute('disabled') && el.closest('[hidden]') === null);
     const first = stops[0];
     const last = stops[stops.length - 1];
     if (first === undefined || last === undefined) return;
@@ -88,17 +122,20 @@ function build(): Parts {
       first.focus();
     }
   });
-  return { dialog, form, field, problem };
+  return { dialog, form, field, problem, wordpress: wordpress.part, wordpressGo: wordpress.go };
 }
 
-/** Opens the dialog; true once the password is confirmed, false when cancelled. */
-function ask(opener: Element | null): Promise<boolean> {
+/** Opens the dialog; true once the password is confirmed, false when cancelled (the WordPress way leaves the page). */
+function ask(opener: Element | null, method: Method): Promise<boolean> {
   const p = (parts ??= build());
   p.form.reset();
   say(p.problem, '');
   p.field.removeAttribute('aria-invalid');
+  p.form.hidden = method === 'wordpress';
+  p.wordpress.hidden = method !== 'wordpress';
+  p.dialog.setAttribute('aria-describedby', method === 'wordpress' ? 'step-up-wordpress-why' : 'step-up-why');
   p.dialog.showModal();
-  p.field.focus();
+  (method === 'wordpress' ? p.wordpressGo : p.field).focus();
   return new Promise<boolean>((resolve) => {
     settle = (confirmed) => {
       settle = undefined;
@@ -122,9 +159,11 @@ export async function withStepUp<T>(action: () => Promise<T>, opener: Element | 
     return await action();
   } catch (error) {
     if (!(error instanceof ApiFailure) || error.detail.error !== 'step_up_required') throw error;
-    asking ??= ask(opener).finally(() => (asking = undefined));
+    const method: Method = error.detail.method === 'wordpress' ? 'wordpress' : 'password';
+    asking ??= ask(opener, method).finally(() => (asking = undefined));
     if (!(await asking)) {
-      throw new ApiFailure({ status: 403, error: 'step_up_required', message: 'Nothing was changed: this needs your password.' });
+      const needs = method === 'wordpress' ? 'confirming it\u2019s you with WordPress' : 'your password';
+      throw new ApiFailure({ status: 403, error: 'step_up_required', message: `Nothing was changed: this needs ${needs}.` });
     }
     return action();
   }

@@ -25,9 +25,11 @@ const feedback = (prefix: string): string =>
   `<div id="${prefix}-error" class="alert" role="alert" tabindex="-1" hidden></div>` +
   `<p id="${prefix}-status" class="status" role="status" aria-live="polite"></p>`;
 
-function usersSection(): string {
+/** `wordpressStepUp`: where an admin without a dashboard password confirms (public/lib/step-up.ts). */
+function usersSection(wordpressStepUp: string | undefined): string {
+  const stepUp = wordpressStepUp === undefined ? '' : ` data-wordpress-step-up="${escapeHtml(wordpressStepUp)}"`;
   return (
-    '<section id="users" class="panel" aria-labelledby="users-title"><h2 id="users-title">Users</h2>' +
+    `<section id="users" class="panel" aria-labelledby="users-title"${stepUp}><h2 id="users-title">Users</h2>` +
     feedback('users') +
     scrollBox(
       'Users table',
@@ -108,19 +110,24 @@ function auditSection(query: AuditQuery): string {
   );
 }
 
-export function adminPage(session: Session, deps: SignedInPageDeps, renew = false, query: AuditQuery = {}): string {
+export interface AdminPageDeps extends SignedInPageDeps {
+  /** The plugin's start URL with `step_up=1`, back to this page: how WordPress-linked admins confirm. Unset while SSO is off. */
+  readonly wordpressStepUp?: string;
+}
+
+export function adminPage(session: Session, deps: AdminPageDeps, renew = false, query: AuditQuery = {}): string {
   const main =
     '<h1 id="title">Administration</h1>' +
     '<nav class="tabs" aria-label="Administration sections">' +
     '<a href="#users" data-tab="users">Users</a><a href="#imports" data-tab="imports">Imports</a><a href="#audit" data-tab="audit">Audit log</a><a href="#defences" data-tab="defences">Defences</a></nav>' +
-    usersSection() +
+    usersSection(deps.wordpressStepUp) +
     importsSection() +
     auditSection(query) +
     defencesSection();
   return renderSignedIn(session, deps, { title: 'Administration', section: 'admin', main, scripts: ['admin.js'], renew });
 }
 
-export function adminPages(app: Hono<AppEnv>, deps: SignedInPageDeps): void {
+export function adminPages(app: Hono<AppEnv>, deps: AdminPageDeps): void {
   app.get('/admin', async function admin(c) {
     const visit = await pageVisit(c, deps);
     if (visit.session === undefined) return signInRedirect(c, deps.basePath, '/admin', visit.reason);

@@ -81,12 +81,25 @@ export function createAuthService(deps: AuthServiceDeps) {
      * A sign-in vouched for elsewhere (WordPress single sign-on, src/wordpress/): `admit` records
      * the new sign-in (`family`, the store's `NewFamily` without its user) in the same write as
      * whatever it checks, and returns the user, or undefined to refuse (and then so does this).
-     * The tokens are those of a password sign-in.
+     * The tokens are those of a password sign-in. `passwordAt` (seconds): when the voucher saw
+     * the password typed; within STEP_UP_SECONDS it confirms step-up for this sign-in
+     * (step-up.ts), until `passwordAt` + STEP_UP_SECONDS, as if it had been typed here then.
      */
-    async signInVouched(admit: (family: Omit<NewFamily, 'userId'>) => Promise<UserWithHash | undefined>): Promise<IssuedTokens | undefined> {
+    async signInVouched(
+      admit: (family: Omit<NewFamily, 'userId'>) => Promise<UserWithHash | undefined>,
+      options: { passwordAt?: number | undefined } = {},
+    ): Promise<IssuedTokens | undefined> {
       await deps.startup;
       const family = newFamily();
-      const user = await admit({ id: family.id, csrf: family.csrf, jti: family.refreshJti, expiresAt: family.refreshExp });
+      // Never later than now: a voucher's clock a little ahead must not stretch the window.
+      const stepUpUntil = options.passwordAt === undefined ? undefined : Math.min(options.passwordAt, now()) + STEP_UP_SECONDS;
+      const user = await admit({
+        id: family.id,
+        csrf: family.csrf,
+        jti: family.refreshJti,
+        expiresAt: family.refreshExp,
+        ...(stepUpUntil !== undefined && stepUpUntil > now() ? { stepUpUntil } : {}),
+      });
       return user === undefined ? undefined : issue(user, family);
     },
 
@@ -166,9 +179,9 @@ export function createAuthService(deps: AuthServiceDeps) {
       const user = await store.userById(input.user.id);
       if (user === undefined || user.disabled) throw new AppError('token_revoked');
       if (user.passwordHash === null) {
-        // The seam for WordPress-linked accounts (step-up.ts): they will confirm through WordPress.
+        // WordPress-linked accounts confirm through WordPress (step-up.ts), never here.
         throw new AppError('forbidden', {
-          message: 'This account signs in through WordPress, and confirming through WordPress is not available yet. Ask an admin with a dashboard password.',
+          message: 'This account signs in through WordPress: confirm it\u2019s you with WordPress instead.',
           details: { method: 'wordpress' },
         });
       }

@@ -26,7 +26,11 @@ export interface Session {
   readonly claims: SessionClaims;
   /** This sign-in re-confirmed its password within the last few minutes (step-up.ts). */
   readonly steppedUp: boolean;
+  /** How this user confirms a step-up: the dashboard password, or (no password) through WordPress. */
+  readonly stepUpMethod: StepUpMethod;
 }
+
+export type StepUpMethod = 'password' | 'wordpress';
 
 declare module '../http/context.ts' {
   interface AppVariables {
@@ -79,6 +83,7 @@ export async function authenticate(c: Context, deps: SessionDeps, options: { all
     claims,
     user: { id: user.id, username: user.username, displayName: user.displayName, email: user.email, role: user.role },
     steppedUp: state.stepUpUntil !== null && state.stepUpUntil > deps.tokens.now(),
+    stepUpMethod: state.passwordless ? 'wordpress' : 'password',
   };
 }
 

@@ -13,10 +13,16 @@
  * process honours it, and it ends with the sign-in). Everything else an admin or member does
  * stays one click: the boundary that fixes this whole class is a separate origin (a subdomain).
  *
- * Seam for WordPress-linked accounts (no dashboard password, src/wordpress/): in a later issue they
- * will confirm by a fresh round trip through WordPress that ends in the same
- * `store.confirmStepUp` for the current sign-in; until then `service.stepUp` answers them with
- * `forbidden` and `method: "wordpress"`.
+ * Accounts linked to WordPress (src/wordpress/) have no dashboard password: they confirm through
+ * WordPress instead. The admin page sends them round the plugin's start URL with `step_up=1`,
+ * where the plugin asks for the WordPress password again (wp-login.php with `reauth=1`) unless
+ * that WordPress sign-in is under five minutes old, and every token carries `auth_time`, the
+ * WordPress sign-in's own login time. A token whose `auth_time` is within STEP_UP_SECONDS starts
+ * its new sign-in already confirmed, until `auth_time` + STEP_UP_SECONDS (`signInVouched`). Merely
+ * having a WordPress session is not enough: a script on the shared origin could start that round
+ * trip itself; the password typed recently is what it cannot supply. (Anyone who typed their
+ * WordPress password in the last five minutes, for whatever reason, is confirmed by one round
+ * trip: the same window a password step-up leaves open on its sign-in.)
  */
 import type { AppContext } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
@@ -25,8 +31,18 @@ import type { Session } from './session.ts';
 /** How long a confirmation holds: long enough for a few changes in a row, short enough to be "fresh". */
 export const STEP_UP_SECONDS = 300;
 
-/** Throws `403 step_up_required` unless this sign-in confirmed its password within STEP_UP_SECONDS. */
+/**
+ * Throws `403 step_up_required` unless this sign-in confirmed its password within STEP_UP_SECONDS.
+ * `method` tells the page how to ask: a password box, or "Confirm with WordPress".
+ */
 export function assertStepUp(c: AppContext): void {
   const session = c.get('session') as Session | undefined;
-  if (session?.steppedUp !== true) throw new AppError('step_up_required');
+  if (session?.steppedUp === true) return;
+  if (session?.stepUpMethod === 'wordpress') {
+    throw new AppError('step_up_required', {
+      message: 'Please confirm it\u2019s you by signing in to WordPress again to do this: it changes who can use the dashboard.',
+      details: { method: 'wordpress' },
+    });
+  }
+  throw new AppError('step_up_required', { details: { method: 'password' } });
 }

@@ -12,6 +12,11 @@ export interface NewFamily {
   readonly csrf: string;
   readonly jti: string;
   readonly expiresAt: number;
+  /**
+   * A sign-in that starts already confirmed (auth/step-up.ts): WordPress vouched that the password
+   * was typed moments ago. Seconds; absent for an ordinary sign-in.
+   */
+  readonly stepUpUntil?: number;
 }
 
 export type RotateOutcome =
@@ -44,9 +49,9 @@ type FamilyRow = {
 
 export function insertFamily(q: Query, family: NewFamily, now: number): void {
   q.run(
-    `INSERT INTO refresh_families (id, user_id, csrf, current_jti, previous_jti, rotated_at, expires_at, created_at)
-     VALUES (?, ?, ?, ?, NULL, ?, ?, ?)`,
-    [family.id, family.userId, family.csrf, family.jti, now, family.expiresAt, now],
+    `INSERT INTO refresh_families (id, user_id, csrf, current_jti, previous_jti, rotated_at, expires_at, created_at, step_up_until)
+     VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
+    [family.id, family.userId, family.csrf, family.jti, now, family.expiresAt, now, family.stepUpUntil ?? null],
   );
 }
 
@@ -118,6 +123,8 @@ export interface SessionState {
   readonly familyRevoked: boolean;
   /** Seconds: until when this sign-in's step-up confirmation holds (null: never confirmed, or the sign-in ended). */
   readonly stepUpUntil: number | null;
+  /** No dashboard password (a WordPress-linked account): step-up can only come through WordPress. */
+  readonly passwordless: boolean;
 }
 
 /** Everything an authenticated request must check, in one statement (the hot path). */
@@ -136,5 +143,6 @@ export function sessionState(q: Query, userId: number, jti: string, familyId: st
     jtiRevoked: row.jti_revoked !== 0,
     familyRevoked: row.family_ok === 0,
     stepUpUntil: row.step_up_until,
+    passwordless: row.password_hash === null,
   };
 }

@@ -77,7 +77,11 @@ export function wordpressRoutes(app: Hono<AppEnv>, deps: WordPressRouteDeps): vo
   });
 }
 
-/** The plugin's start URL (DESIGN.md): WordPress signs the person in if needed, then posts back. */
-export function wordpressStartUrl(wordpressUrl: string, next: string): string {
-  return `${wordpressUrl}/wp-admin/admin-post.php?action=dashboard_sso&next=${encodeURIComponent(next)}`;
+/**
+ * The plugin's start URL (DESIGN.md): WordPress signs the person in if needed, then posts back.
+ * `stepUp`: WordPress asks for the password again unless it was typed in the last five minutes
+ * (auth/step-up.ts), so the sign-in it makes is confirmed.
+ */
+export function wordpressStartUrl(wordpressUrl: string, next: string, options: { stepUp?: boolean } = {}): string {
+  return `${wordpressUrl}/wp-admin/admin-post.php?action=dashboard_sso${options.stepUp === true ? '&step_up=1' : ''}&next=${encodeURIComponent(next)}`;
 }

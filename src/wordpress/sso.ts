@@ -5,6 +5,7 @@
  * Every refusal is audited. No Hono here: routes.ts adapts it to HTTP.
  */
 import type { AuthService, IssuedTokens } from '../auth/service.ts';
+import { STEP_UP_SECONDS } from '../auth/step-up.ts';
 import type { AuditEntry, Role, Store, WordPressLink } from '../store/index.ts';
 import { LEEWAY_SECONDS, MAX_AGE_SECONDS, SsoTokenError, type WordPressClaims } from './token.ts';
 
@@ -34,11 +35,24 @@ export function dashboardRole(roles: readonly string[], adminRoles: readonly str
   return roles.some((role) => adminRoles.includes(role)) ? 'admin' : 'member';
 }
 
-function describe(outcome: WordPressLink, claims: WordPressClaims, role: Role): string {
+/** What the token's `auth_time` did, for the audit log: only the noteworthy (a missing one is the plugin before step-up). */
+function stepUpNote(claims: WordPressClaims, confirmed: boolean): string[] {
+  if (confirmed) return [`step-up confirmed (WordPress password typed within ${STEP_UP_SECONDS / 60} minutes)`];
+  if (claims.authTimeProblem === 'malformed' || claims.authTimeProblem === 'future') return [`auth_time ignored (${claims.authTimeProblem})`];
+  return [];
+}
+
+function describe(outcome: WordPressLink, claims: WordPressClaims, role: Role, steppedUp: boolean): string {
   const wp = `WordPress user ${claims.userId}`;
   switch (outcome.kind) {
     case 'linked':
-      return [wp, `role ${role}`, ...(outcome.created ? ['account created'] : []), ...(outcome.renamedFrom === null ? [] : [`renamed from ${outcome.renamedFrom}`])].join(', ');
+      return [
+        wp,
+        `role ${role}`,
+        ...(outcome.created ? ['account created'] : []),
+        ...(outcome.renamedFrom === null ? [] : [`renamed from ${outcome.renamedFrom}`]),
+        ...stepUpNote(claims, steppedUp),
+      ].join(', ');
     case 'replayed':
       return `${wp}: token used before (replay)`;
     case 'clash':
@@ -79,6 +93,8 @@ export function createSso(deps: SsoDeps) {
       // Kept until no clock could still accept the token.
       const expiresAt = Math.max(claims.exp, claims.iat + MAX_AGE_SECONDS) + LEEWAY_SECONDS;
       let outcome: WordPressLink | undefined;
+      // The WordPress sign-in's login time is when its password was typed (auth/step-up.ts).
+      const vouched = claims.authTime === null ? {} : { passwordAt: claims.authTime };
       const issued = await deps.auth.signInVouched(async (family) => {
         outcome = await store.signInWithWordPress({ jti: claims.jti, expiresAt }, who, family, (result): AuditEntry => {
           const user = result.kind === 'linked' || result.kind === 'disabled' ? result.user : undefined;
@@ -89,11 +105,11 @@ export function createSso(deps: SsoDeps) {
             actor: user?.username ?? claims.login,
             target: result.kind === 'linked' ? result.user.username : null,
             ip,
-            detail: describe(result, claims, role),
+            detail: describe(result, claims, role, family.stepUpUntil !== undefined),
           };
         });
         return outcome.kind === 'linked' ? outcome.user : undefined;
-      });
+      }, vouched);
       const refused = (outcome as WordPressLink | undefined)?.kind;
       if (issued === undefined) throw new SsoRefused(refused === undefined || refused === 'linked' ? 'invalid' : refused);
       return issued;

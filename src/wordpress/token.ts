@@ -2,7 +2,8 @@
  * The single-sign-on token the WordPress plugin (deploy/wordpress/dashboard-sso.php) signs:
  * HS256 with WP_SSO_SECRET, `iss` the WordPress site's URL (WP_URL), `aud` `dashboard`, `sub`
  * the WordPress user id, `login`, `email`, `name`, `roles`, `iat`, `exp` at most 60 s later,
- * and a random `jti` (DESIGN.md, "WordPress plugin contract"). The algorithm is pinned (no
+ * a random `jti` (DESIGN.md, "WordPress plugin contract"), and `auth_time`, when that WordPress
+ * sign-in typed its password (it may confirm step-up, src/auth/step-up.ts). The algorithm is pinned (no
  * `none`, no RS256-with-the-secret-as-public-key confusion), and a token lives at most
  * MAX_AGE_SECONDS whatever its `exp` says. Failures carry a short reason for the audit log;
  * the person is told less (routes.ts).
@@ -26,7 +27,16 @@ export interface WordPressClaims {
   readonly jti: string;
   readonly iat: number;
   readonly exp: number;
+  /**
+   * `auth_time`, the WordPress sign-in's login time (seconds), checked strictly: a whole number
+   * not after the token was made (nor after now), beyond the leeway. Null when it cannot be used,
+   * and `authTimeProblem` says why: the sign-in goes ahead, only without step-up.
+   */
+  readonly authTime: number | null;
+  readonly authTimeProblem: AuthTimeProblem | null;
 }
+
+export type AuthTimeProblem = 'missing' | 'malformed' | 'future';
 
 /** Why a token was refused: for the audit log, never for the visitor. */
 export type TokenProblem = 'malformed' | 'signature' | 'algorithm' | 'expired' | 'future' | 'issuer' | 'audience' | 'claims';
@@ -89,6 +99,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): (token: stri
     if (claims.iat > now + LEEWAY_SECONDS) throw new SsoTokenError('future');
     // The plugin never signs a longer life; a token that claims one was not made by it.
     if (claims.exp - claims.iat > MAX_AGE_SECONDS) throw new SsoTokenError('claims');
+    if (claims.authTime !== null && claims.authTime > Math.min(claims.iat, now) + LEEWAY_SECONDS) {
+      return { ...claims, authTime: null, authTimeProblem: 'future' };
+    }
     return claims;
   };
 }
@@ -108,7 +121,7 @@ function problemOf(error: unknown): TokenProblem {
 
 function toClaims(payload: JWTPayload): WordPressClaims | undefined {
   const { sub, jti, iat, exp } = payload;
-  const { login, email, name, roles } = payload as Record<string, unknown>;
+  const { login, email, name, roles, auth_time: authTime } = payload as Record<string, unknown>;
   if (typeof sub !== 'string' || !/^[1-9]\d{0,15}$/.test(sub) || !Number.isSafeInteger(Number(sub))) return undefined;
   if (typeof jti !== 'string' || jti.length < 16 || jti.length > 128 || typeof iat !== 'number' || typeof exp !== 'number') return undefined;
   // WordPress logins: at most 60 characters, no control characters (sanitize_user keeps them tame).
@@ -125,5 +138,13 @@ function toClaims(payload: JWTPayload): WordPressClaims | undefined {
     jti,
     iat,
     exp,
+    ...readAuthTime(authTime),
   };
+}
+
+function readAuthTime(value: unknown): Pick<WordPressClaims, 'authTime' | 'authTimeProblem'> {
+  if (value === undefined) return { authTime: null, authTimeProblem: 'missing' };
+  // Seconds as PHP's time() gives them: no fractions, no strings, nothing before 1970.
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) return { authTime: null, authTimeProblem: 'malformed' };
+  return { authTime: value, authTimeProblem: null };
 }

@@ -205,7 +205,7 @@ describe('POST /api/auth/step-up', () => {
     assert.match(limited.headers.get('ratelimit-policy') ?? '', /"login"/);
   });
 
-  test('a WordPress-linked admin (no dashboard password) is told so: the seam for confirming through WordPress', async (t) => {
+  test('a WordPress-linked admin (no dashboard password) is told to confirm through WordPress (tests/http/wordpress-step-up.test.ts)', async (t) => {
     const a = await openApp(t);
     const user = await a.store.createUser({ username: 'wp-admin', role: 'admin', passwordHash: null, displayName: 'WP' });
     await a.store.startSession({ id: 'fam-wp', userId: user.id, csrf: 'csrf-wp', jti: 'r-wp', expiresAt: a.clock.now + 3600 }, { userId: user.id });
@@ -214,6 +214,8 @@ describe('POST /api/auth/step-up', () => {
     assert.equal((await call(a, '/api/me', { cookie: wp.cookie })).status, 200, 'positive control: the forged session is valid');
     const body = await assertError(await stepUp(a, wp, 'anything at all'), 403, 'forbidden');
     assert.equal(body.method, 'wordpress');
+    const asked = await assertError(await call(a, '/api/admin/users', { cookie: wp.cookie, csrf: wp.csrf, json: { username: 'eve', role: 'admin', password: PASSWORD } }), 403, 'step_up_required');
+    assert.equal(asked.method, 'wordpress', 'the page offers WordPress, not a password box');
     assert.equal(await countRows(a, 'refresh_families', 'step_up_until IS NOT NULL'), 0);
   });
 });

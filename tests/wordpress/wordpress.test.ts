@@ -16,6 +16,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import initSqlJs from 'sql.js';
+import { axe, describeViolations } from '../helpers/axe.ts';
 import { CHROMIUM, launchChromium } from '../helpers/browser.ts';
 import { WASM } from '../helpers/auth-app.ts';
 import { spawnApp, type AppProcess } from '../helpers/process.ts';
@@ -25,7 +26,7 @@ import { systemIds } from '../passenger/processes.ts';
 import { account, APP_GROUP, APP_USER, install, startOnFreePort, stepper } from '../passenger/site.ts';
 import { CLIENT, INSTALL_DB, MARIADBD, startMariaDb, type MariaDb } from './mariadb.ts';
 import { pluginClaims, signLikePlugin, tamper, type PluginClaims } from './sign.ts';
-import { copyWordPress, installWordPress, PHP, renameLogin, WORDPRESS_PACKAGE, wordpressVersion, wpPhp, writeWpConfig, type WordPressUser } from './wordpress.ts';
+import { ageWordPressLogins, copyWordPress, installWordPress, PHP, renameLogin, WORDPRESS_PACKAGE, wordpressVersion, wpPhp, writeWpConfig, type WordPressUser } from './wordpress.ts';
 
 const ADMIN: WordPressUser = { login: 'siteadmin', password: 'admin pass phrase 4 wp', displayName: 'Site Admin', role: 'administrator' };
 const MEMBER: WordPressUser = { login: 'minji', password: 'member pass phrase 4 wp', displayName: '김민지 (회원)', role: 'subscriber' };
@@ -43,6 +44,17 @@ async function lastSsoAudit(dataDir: string): Promise<{ outcome: string; actor: 
     const row = db.exec("SELECT outcome, actor, detail FROM audit_log WHERE action = 'sso_wordpress' ORDER BY id DESC LIMIT 1")[0]?.values[0];
     assert.ok(row !== undefined, 'an sso_wordpress audit entry');
     return { outcome: String(row[0]), actor: row[1] === null ? null : String(row[1]), detail: row[2] === null ? null : String(row[2]) };
+  } finally {
+    db.close();
+  }
+}
+
+/** Rows of the audit log matching `where`, read from the database file. */
+async function auditCount(dataDir: string, where: string): Promise<number> {
+  const SQL = await initSqlJs({ locateFile: () => WASM });
+  const db = new SQL.Database(readFileSync(path.join(dataDir, 'dashboard.sqlite')));
+  try {
+    return Number(db.exec(`SELECT COUNT(*) FROM audit_log WHERE ${where}`)[0]?.values[0]?.[0] ?? 0);
   } finally {
     db.close();
   }
@@ -158,6 +170,7 @@ test('single sign-on from a real WordPress 6.1 to the app under Passenger at /da
   const flows: Landing[] = [];
   let memberId = 0;
   let replayable = '';
+  const stepUpTimes: number[] = [];
 
   await step('a member signs in on wp-login.php, follows the Dashboard link, and lands signed in, Korean name and all', async () => {
     const page = await (await browser.newContext()).newPage();
@@ -200,6 +213,54 @@ test('single sign-on from a real WordPress 6.1 to the app under Passenger at /da
     const row = page.locator('#users-table tbody tr', { hasText: MEMBER.login });
     await row.locator('.tag', { hasText: 'WordPress' }).waitFor();
     assert.equal(await row.getByRole('button', { name: /Reset password/ }).count(), 0, 'no dashboard password for a WordPress account');
+    await page.context().close();
+  });
+
+  await step('step-up: a WordPress admin whose WordPress login is 10 minutes old types the WordPress password again, then the admin action goes through', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${wp}/wp-login.php`);
+    await wordpressLogin(page, ADMIN);
+    await page.waitForURL(/\/wp-admin\//);
+    // As if the password had been typed ten minutes ago: WordPress's own record of this sign-in.
+    await ageWordPressLogins(html, wp, ids[ADMIN.login]!, 600);
+    const aged = await followDashboardLink(page, dashboard, `${dashboard}/`);
+    const loginAt = claimsOf(aged.token).auth_time;
+    assert.ok(Number.isSafeInteger(loginAt) && Math.abs(Number(loginAt) - (Math.floor(Date.now() / 1000) - 600)) < 30, `auth_time ${String(loginAt)}: the session's login time`);
+    assert.doesNotMatch(String((await lastSsoAudit(site.dataDir)).detail), /step-up/, 'an old WordPress password is no confirmation');
+    await page.goto(`${dashboard}/admin`);
+    const signOut = async (): Promise<void> => {
+      await page.locator('#users-table tbody tr', { hasText: MEMBER.login }).getByRole('button', { name: /Sign out everywhere/ }).click();
+      await page.getByRole('dialog').getByRole('button', { name: `Sign ${MEMBER.login} out` }).click();
+    };
+    await signOut();
+    const dialog = page.getByRole('dialog', { name: 'Confirm it\u2019s you' });
+    const confirm = dialog.getByRole('link', { name: 'Confirm with WordPress' });
+    await confirm.waitFor();
+    assert.equal(await dialog.getByLabel('Your password').isVisible(), false, 'no dashboard password box for a WordPress account');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Confirm with WordPress', 'focus on the way forward');
+    const violations = await axe(page);
+    assert.deepEqual(violations, [], describeViolations(violations));
+    assert.equal(await auditCount(site.dataDir, "action = 'logout_all'"), 0, 'nothing done without the confirmation');
+
+    const started = performance.now();
+    await confirm.click();
+    await page.waitForURL(/\/wp-login\.php\?.*reauth=1/);
+    const asked = performance.now() - started;
+    await wordpressLogin(page, ADMIN);
+    const typed = performance.now();
+    await page.getByRole('button', { name: 'Continue to the dashboard' }).click();
+    await page.waitForURL(`${dashboard}/admin`);
+    await page.locator('#users-table tbody tr', { hasText: MEMBER.login }).waitFor();
+    const back = performance.now() - typed;
+    assert.match(String((await lastSsoAudit(site.dataDir)).detail), /step-up confirmed/);
+    await signOut();
+    await page.locator('#users-status', { hasText: `Every session of ${MEMBER.login} has ended.` }).waitFor();
+    assert.equal(await auditCount(site.dataDir, "action = 'logout_all'"), 1);
+    stepUpTimes.push(asked, back);
+    // The password now fresh, the step_up start goes straight to the one confirming click, no second sign-in.
+    await page.goto(`${wp}/wp-admin/admin-post.php?action=dashboard_sso&step_up=1&next=%2Fdashboard%2Fadmin`);
+    await page.getByRole('heading', { name: 'Go to the dashboard?' }).waitFor();
+    assert.match(page.url(), /\/wp-admin\/admin-post\.php\?/);
     await page.context().close();
   });
 
@@ -309,6 +370,10 @@ test('single sign-on from a real WordPress 6.1 to the app under Passenger at /da
   process.stderr.write(
     `wordpress test: SSO round trip (click on Dashboard in wp-admin → dashboard page shown): first ${cold!.ms.toFixed(0)} ms (including Passenger starting the app), ` +
       `then ${warm!.ms.toFixed(0)} ms (WordPress's form page after ${warm!.steps.wordpress.toFixed(0)} ms, the landing's 303 after ${warm!.steps.landing.toFixed(0)} ms, the dashboard page after ${warm!.steps.page.toFixed(0)} ms)\n`,
+  );
+  process.stderr.write(
+    `wordpress test: step-up through WordPress: "Confirm with WordPress" → wp-login.php asking again ${stepUpTimes[0]?.toFixed(0)} ms; ` +
+      `password typed → back on the admin page (one confirming click included) ${stepUpTimes[1]?.toFixed(0)} ms\n`,
   );
   assert.ok(existsSync(tmp));
 });

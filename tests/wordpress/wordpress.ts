@@ -124,3 +124,13 @@ export async function renameLogin(html: string, url: string, id: number, login: 
 export async function wordpressVersion(html: string, url: string): Promise<string> {
   return (await wpPhp(html, url, 'global $wp_version; echo $wp_version;')).trim();
 }
+
+/** Moves the login time of every WordPress sign-in of this user `seconds` into the past (usermeta session_tokens). */
+export async function ageWordPressLogins(html: string, url: string, id: number, seconds: number): Promise<void> {
+  const count = await wpPhp(
+    html,
+    url,
+    `$sessions = get_user_meta( ${id}, 'session_tokens', true );\nforeach ( $sessions as $key => $session ) { $sessions[ $key ]['login'] = $session['login'] - ${seconds}; }\nupdate_user_meta( ${id}, 'session_tokens', $sessions );\necho count( $sessions );`,
+  );
+  if (Number(count.trim()) < 1) throw new Error(`no WordPress session of user ${id} to age`);
+}
