@@ -18,7 +18,7 @@
  * a token in a URL ends up in logs, history and Referer headers.
  *
  * With step_up=1 (the dashboard's "Confirm with WordPress", before an admin action that changes
- * who can use it), a WordPress sign-in older than five minutes is first sent to wp-login.php
+ * who can use it), a WordPress sign-in older than three minutes is first sent to wp-login.php
  * with reauth=1, which asks for the password again, and then back here. The dashboard takes a
  * recent auth_time as that confirmation; merely being signed in to WordPress is not one, since a
  * script on this site could start the round trip itself, but it cannot type the password.
@@ -42,8 +42,12 @@ if ( ! defined( 'ABSPATH' ) ) {
 
 const DASHBOARD_SSO_ACTION = 'dashboard_sso';
 const DASHBOARD_SSO_LIFETIME = 60;
-/** step_up=1: a WordPress sign-in older than this (seconds) types its password again. The dashboard's STEP_UP_SECONDS. */
-const DASHBOARD_SSO_STEP_UP_AGE = 300;
+/**
+ * step_up=1: a WordPress sign-in older than this (seconds) types its password again. Under the
+ * dashboard's STEP_UP_SECONDS (300), which counts from the same login time: a confirmation got
+ * this way then lasts at least two minutes, never a few seconds.
+ */
+const DASHBOARD_SSO_STEP_UP_AGE = 180;
 
 /** What is missing or wrong in wp-config.php, as sentences; empty when the plugin is set up. */
 function dashboard_sso_problems() {

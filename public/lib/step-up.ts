@@ -49,7 +49,7 @@ function buildWordPress(onCancel: () => void): { part: HTMLElement; go: HTMLElem
   const why =
     url === undefined
       ? 'Your account signs in through WordPress and has no dashboard password, and signing in with WordPress is not set up here. Ask an admin who has a dashboard password.'
-      : 'This change affects who can use the dashboard. Your account signs in through WordPress: confirm there (WordPress asks for your password if you have not typed it in the last 5 minutes). You will come back to this page; then do the change again.';
+      : 'This change affects who can use the dashboard. Your account signs in through WordPress: confirm there (WordPress asks for your password if you have not typed it in the last 3 minutes). You will come back to this page; then do the change again.';
   const part = h('div', { class: 'stack-form', hidden: true }, h('p', { id: 'step-up-wordpress-why' }, why), h('div', { class: 'actions' }, ...(url === undefined ? [cancel] : [go, cancel])));
   return { part, go };
 }

@@ -16,7 +16,7 @@
  * Accounts linked to WordPress (src/wordpress/) have no dashboard password: they confirm through
  * WordPress instead. The admin page sends them round the plugin's start URL with `step_up=1`,
  * where the plugin asks for the WordPress password again (wp-login.php with `reauth=1`) unless
- * that WordPress sign-in is under five minutes old, and every token carries `auth_time`, the
+ * that WordPress sign-in is under three minutes old, and every token carries `auth_time`, the
  * WordPress sign-in's own login time. A token whose `auth_time` is within STEP_UP_SECONDS starts
  * its new sign-in already confirmed, until `auth_time` + STEP_UP_SECONDS (`signInVouched`). Merely
  * having a WordPress session is not enough: a script on the shared origin could start that round

@@ -79,7 +79,7 @@ export function wordpressRoutes(app: Hono<AppEnv>, deps: WordPressRouteDeps): vo
 
 /**
  * The plugin's start URL (DESIGN.md): WordPress signs the person in if needed, then posts back.
- * `stepUp`: WordPress asks for the password again unless it was typed in the last five minutes
+ * `stepUp`: WordPress asks for the password again unless it was typed in the last three minutes
  * (auth/step-up.ts), so the sign-in it makes is confirmed.
  */
 export function wordpressStartUrl(wordpressUrl: string, next: string, options: { stepUp?: boolean } = {}): string {
