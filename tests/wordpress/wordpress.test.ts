@@ -62,6 +62,13 @@ async function auditCount(dataDir: string, where: string): Promise<number> {
 
 /** Signs in on wp-login.php (WordPress's own form) and waits for wp-admin. */
 async function wordpressLogin(page: Page, user: WordPressUser): Promise<void> {
+  // wp-login.php focuses a field 200 ms after it loads, and when it knows the login (reauth=1)
+  // it empties the password field first: typing before that loses the password ("The password
+  // field is empty"). Its timer has run once either field has the focus; a page showing an
+  // error sets no timer.
+  await page
+    .waitForFunction(() => ['user_login', 'user_pass'].includes(document.activeElement?.id ?? ''), undefined, { timeout: 5000 })
+    .catch(() => undefined);
   await page.locator('#user_login').fill(user.login);
   await page.locator('#user_pass').fill(user.password);
   await page.locator('#wp-submit').click();
