@@ -6,7 +6,7 @@
  * died holding it would look alive forever, while a dead child's lock is recovered like any
  * other process's. One import at a time per app process.
  */
-import { spawn } from 'node:child_process';
+import { runChild } from '../jobs/child-process.ts';
 import { StoreUnavailableError } from '../db/sqljs.ts';
 import type { CsvImporter, ImportOutcome } from './importer.ts';
 import type { WorkerAnswer } from './import-worker.ts';
@@ -25,35 +25,24 @@ export interface ProcessImporterOptions {
 
 export function createProcessImporter(options: ProcessImporterOptions): CsvImporter {
   const inTurn = oneAtATime();
-  const run = (bytes: Uint8Array, meta: { actor: string; filename: string }): Promise<ImportOutcome> =>
-    new Promise((resolve, reject) => {
-      const argument = JSON.stringify({ dataDir: options.dataDir, actor: meta.actor, filename: meta.filename });
-      // The same node binary and environment as the app (CloudLinux's Node.js selector may need
-      // its variables); the child reads only its argument and standard input.
-      const child = spawn(process.execPath, [options.script, argument], { stdio: ['pipe', 'pipe', 'inherit'] });
-      let out = '';
-      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
-      child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
-      child.on('error', (error) => {
-        clearTimeout(timer);
-        reject(new StoreUnavailableError('the import process could not be started', { cause: error }));
-      });
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        let answer: WorkerAnswer | undefined;
-        try {
-          answer = JSON.parse(out.trim().split('\n').pop() ?? '') as WorkerAnswer;
-        } catch {
-          answer = undefined;
-        }
-        if (answer === undefined) reject(new StoreUnavailableError(`the import process ended without an answer (${signal ?? `exit ${code}`})`));
-        else if (answer.ok === 'error') reject(answer.unavailable ? new StoreUnavailableError(answer.message) : new Error(answer.message));
-        else resolve(answer);
-      });
-      // A child that died early closes its stdin: the error is reported by 'close' above.
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(bytes);
-    });
+  const run = async (bytes: Uint8Array, meta: { actor: string; filename: string }): Promise<ImportOutcome> => {
+    const argument = JSON.stringify({ dataDir: options.dataDir, actor: meta.actor, filename: meta.filename });
+    let ended;
+    try {
+      ended = await runChild([options.script, argument], bytes, { timeoutMs: options.timeoutMs ?? 300_000, stderr: 'inherit' });
+    } catch (error) {
+      throw new StoreUnavailableError('the import process could not be started', { cause: error });
+    }
+    let answer: WorkerAnswer | undefined;
+    try {
+      answer = JSON.parse(ended.stdout.toString('utf8').trim().split('\n').pop() ?? '') as WorkerAnswer;
+    } catch {
+      answer = undefined;
+    }
+    if (answer === undefined) throw new StoreUnavailableError(`the import process ended without an answer (${ended.signal ?? `exit ${ended.code}`})`);
+    if (answer.ok === 'error') throw answer.unavailable ? new StoreUnavailableError(answer.message) : new Error(answer.message);
+    return answer;
+  };
   const slots = options.slots;
   return (bytes, meta) => inTurn(() => (slots === undefined ? run(bytes, meta) : slots(() => run(bytes, meta))));
 }

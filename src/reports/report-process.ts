@@ -10,7 +10,7 @@
  * objects; 1,000 rows peak near 100 MB instead of 130) and an old-generation ceiling, so that a
  * runaway render dies on its own rather than take the account over its memory cap.
  */
-import { spawn } from 'node:child_process';
+import { runChild } from '../jobs/child-process.ts';
 import type { SlotRunner } from '../jobs/account-slots.ts';
 import type { ReportInput } from './report.ts';
 import type { WireReportInput } from './report-worker.ts';
@@ -37,41 +37,22 @@ export class ReportProcessError extends Error {
 }
 
 export function createProcessRenderer(options: ReportProcessOptions): (input: ReportInput) => Promise<Uint8Array> {
-  const render = (input: ReportInput): Promise<Uint8Array> =>
-    new Promise((resolve, reject) => {
-      const wire: WireReportInput = { ...input, generatedAt: input.generatedAt.toISOString() };
-      // The same node binary and environment as the app (CloudLinux's Node.js selector may need
-      // its variables); the child reads only its argument and standard input.
-      const child = spawn(process.execPath, [...REPORT_CHILD_FLAGS, options.script, options.fontDir], { stdio: ['pipe', 'pipe', 'pipe'] });
-      const chunks: Buffer[] = [];
-      let errors = '';
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        child.kill('SIGKILL');
-      }, options.timeoutMs ?? 120_000);
-      child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-      child.stderr.setEncoding('utf8').on('data', (text: string) => {
-        if (errors.length < 4000) errors += text;
-      });
-      child.on('error', (error) => {
-        clearTimeout(timer);
-        reject(new ReportProcessError('the report process could not be started', { cause: error }));
-      });
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        if (code === 0) {
-          const pdf = Buffer.concat(chunks);
-          if (pdf.subarray(0, 5).toString('latin1') === '%PDF-') return resolve(pdf);
-          return reject(new ReportProcessError('the report process answered something that is not a PDF'));
-        }
-        const why = timedOut ? `timed out after ${options.timeoutMs ?? 120_000} ms` : signal !== null ? `killed by ${signal}` : `exit ${code}`;
-        const said = errors.trim().split('\n').slice(-3).join(' | ');
-        reject(new ReportProcessError(`the report process failed (${why})${said === '' ? '' : `: ${said}`}`));
-      });
-      // A child that died early closes its stdin: the error is reported by 'close' above.
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(JSON.stringify(wire));
-    });
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const render = async (input: ReportInput): Promise<Uint8Array> => {
+    const wire: WireReportInput = { ...input, generatedAt: input.generatedAt.toISOString() };
+    let ended;
+    try {
+      ended = await runChild([...REPORT_CHILD_FLAGS, options.script, options.fontDir], JSON.stringify(wire), { timeoutMs, stderr: 'capture' });
+    } catch (error) {
+      throw new ReportProcessError('the report process could not be started', { cause: error });
+    }
+    if (ended.code === 0) {
+      if (ended.stdout.subarray(0, 5).toString('latin1') === '%PDF-') return ended.stdout;
+      throw new ReportProcessError('the report process answered something that is not a PDF');
+    }
+    const why = ended.timedOut ? `timed out after ${timeoutMs} ms` : ended.signal !== null ? `killed by ${ended.signal}` : `exit ${ended.code}`;
+    const said = ended.stderr.trim().split('\n').slice(-3).join(' | ');
+    throw new ReportProcessError(`the report process failed (${why})${said === '' ? '' : `: ${said}`}`);
+  };
   return options.slots === undefined ? render : (input) => (options.slots as SlotRunner)(() => render(input));
 }
