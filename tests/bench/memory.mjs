@@ -15,9 +15,10 @@
 // tests/bench/memory-breakdown.mjs walks the same visit with a probe inside the process
 // (heap / external / array buffers / WASM) for finding where the memory goes.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ADMIN, BENCH_DATA_BUDGET, csv } from './dashboard.mjs';
 import { sleep, smapsRollup, summarize } from './lib.mjs';
@@ -28,11 +29,21 @@ const DAY_MS = 86_400_000;
 /** Every request of the walk is bounded: a hung server cannot keep the bench alive. */
 const REQUEST_TIMEOUT_MS = 30_000;
 /**
- * What the .htaccess template sets for every Passenger process: glibc gives freed memory back
- * instead of keeping it after the first large buffer, and V8 keeps a small nursery (README:
- * "Memory and processes"). Both sides run with it, so the comparison is like for like.
+ * What the .htaccess template sets for every Passenger process, read from the template itself
+ * (its `SetEnv MALLOC_…` and `NODE_OPTIONS` lines): glibc gives freed memory back instead of
+ * keeping it, and V8 keeps a small nursery (README: "Memory and processes"). Both sides run
+ * with it, so the comparison is like for like, and the bench measures what admins install.
  */
-export const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '16384', MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=2' };
+export const MALLOC_ENV = templateMemoryEnv();
+
+function templateMemoryEnv() {
+  const template = readFileSync(fileURLToPath(new URL('../../.htaccess', import.meta.url)), 'utf8');
+  const env = Object.fromEntries([...template.matchAll(/^SetEnv (MALLOC_\w+|NODE_OPTIONS) "?([^"\n]*)"?$/gm)].map((m) => [m[1], m[2]]));
+  for (const name of ['MALLOC_MMAP_THRESHOLD_', 'MALLOC_ARENA_MAX', 'NODE_OPTIONS']) {
+    if (env[name] === undefined) throw new Error(`.htaccess: no SetEnv ${name} line (the memory settings the bench runs with)`);
+  }
+  return env;
+}
 /** Many sign-ins and reports from 127.0.0.1 in one run must not be refused. */
 export const MEMORY_APP_ENV = { RATE_LIMIT_LOGIN: '100000/minute', RATE_LIMIT_PDF: '100000/minute', ...BENCH_DATA_BUDGET, ...MALLOC_ENV };
 
