@@ -5,6 +5,7 @@
  * choice), Escape cancels, Tab stays inside, and the focus returns to the button that opened it.
  */
 import { h } from './dom.ts';
+import { keepTabInside } from './focus.ts';
 
 export interface Confirmation {
   readonly title: string;
@@ -47,10 +48,6 @@ function ask(what: Confirmation, opener: Element | null): Promise<boolean> {
       event.preventDefault();
       settle(false);
     });
-    dialog.addEventListener('keydown', (event) => {
-      if (event.key !== 'Tab') return;
-      event.preventDefault();
-      (document.activeElement === yes ? no : yes).focus();
-    });
+    keepTabInside(dialog);
   });
 }

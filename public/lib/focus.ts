@@ -22,3 +22,25 @@ export async function whileBusy<T>(button: HTMLButtonElement, work: () => Promis
     button.removeAttribute('aria-disabled');
   }
 }
+
+/**
+ * Keeps Tab and Shift+Tab inside a modal dialog: past its last control to its first and back.
+ * showModal() makes the page behind inert, but the focus would still leave for the browser's own
+ * controls. Hidden and disabled controls are skipped.
+ */
+export function keepTabInside(dialog: HTMLDialogElement): void {
+  dialog.addEventListener('keydown', (event) => {
+    if (event.key !== 'Tab') return;
+    const stops = [...dialog.querySelectorAll<HTMLElement>('input, button, a[href]')].filter((el) => !el.hasAttribute('disabled') && el.closest('[hidden]') === null);
+    const first = stops[0];
+    const last = stops[stops.length - 1];
+    if (first === undefined || last === undefined) return;
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
+}

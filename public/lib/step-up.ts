@@ -14,6 +14,7 @@
  */
 import { ApiFailure, sendJson } from './api.ts';
 import { h, say } from './dom.ts';
+import { keepTabInside } from './focus.ts';
 
 interface Parts {
   readonly dialog: HTMLDialogElement;
@@ -108,20 +109,7 @@ function build(): Parts {
     settle?.(false);
   });
   dialog.addEventListener('close', () => settle?.(false));
-  dialog.addEventListener('keydown', (event) => {
-    if (event.key !== 'Tab') return;
-    const stops = [...dialog.querySelectorAll<HTMLElement>('input, button, a[href]')].filter((el) => !el.hasAttribute('disabled') && el.closest('[hidden]') === null);
-    const first = stops[0];
-    const last = stops[stops.length - 1];
-    if (first === undefined || last === undefined) return;
-    if (event.shiftKey && document.activeElement === first) {
-      event.preventDefault();
-      last.focus();
-    } else if (!event.shiftKey && document.activeElement === last) {
-      event.preventDefault();
-      first.focus();
-    }
-  });
+  keepTabInside(dialog);
   return { dialog, form, field, problem, wordpress: wordpress.part, wordpressGo: wordpress.go };
 }
 
