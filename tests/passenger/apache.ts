@@ -227,12 +227,20 @@ export async function startApache(options: ApacheOptions): Promise<Apache> {
     }
     const survivors = await waitGone(left, 5_000);
     if (survivors.length > 0) throw new Error(`processes survived SIGKILL: ${survivors.join(', ')}`);
-    // Passenger's watchdog starts a last `rm -rf` of its instance folder as it leaves: wait for
-    // such helpers too, so that nothing of ours is left when stop() returns.
+    // Passenger's watchdog starts a last `rm -rf` of its instance folder as it leaves, through a
+    // forked helper that may not have exec'd yet when we look: wait until nothing names our folder
+    // for a whole second, so that nothing of ours is left when stop() returns.
     const inScope = (): number[] =>
       listProcesses().filter((p) => p.pid !== process.pid && p.state !== 'Z' && (p.command.includes(scope) || p.cwd.startsWith(scope))).map((p) => p.pid);
-    const late = await waitGone(inScope(), 10_000);
-    if (late.length > 0) throw new Error(`processes still running in ${scope}: ${late.join(', ')}`);
+    const deadline = Date.now() + 10_000;
+    for (let quietSince = Date.now(); Date.now() - quietSince < 1_000; ) {
+      const late = inScope();
+      if (late.length > 0) {
+        if (Date.now() >= deadline) throw new Error(`processes still running in ${scope}: ${late.join(', ')}`);
+        quietSince = Date.now();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     return left;
   }
 
