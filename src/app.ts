@@ -182,6 +182,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       wordpressRoutes(app, {
         sso: createSso({ store: deps.auth.store, auth: deps.auth.service, verify: sso.verify, adminRoles: sso.adminRoles }),
         cookies: deps.auth.cookies,
+        tokens: deps.auth.tokens,
         sessionMaxAge: deps.auth.tokens.refreshTtl,
         clientAddress: deps.auth.clientAddress,
         basePath,

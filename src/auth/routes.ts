@@ -8,7 +8,7 @@ import { clearSessionCookies, readCookie, setDeviceCookie, setSessionCookies, ty
 import { DEVICE_COOKIE_MAX_AGE, type DeviceCookies } from './device.ts';
 import { assertCsrfMatches, assertSameOrigin, presentedCsrf, type OriginPolicy } from './csrf.ts';
 import type { AuthService, IssuedTokens } from './service.ts';
-import { requireSession, withChallenge } from './session.ts';
+import { presentedSession, requireSession, withChallenge, type PresentedSession } from './session.ts';
 import type { SessionClaims, TokenService } from './tokens.ts';
 import { addressKey, type Limiter } from '../ratelimit/limiter.ts';
 import type { Rule } from '../ratelimit/store.ts';
@@ -83,6 +83,9 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
     }
   };
 
+  /** The sign-in a new one replaces in this browser; none when its cookies are doubled (nothing to tell which). */
+  const replacedSession = (c: Context): Promise<PresentedSession> => presentedSession(c, tokens, cookies).catch(() => ({}));
+
   /**
    * RATE_LIMIT_LOGIN, for anything that checks a password (sign-in and step-up). Per address
    * first (one source guessing many): a refused attempt then writes nothing for the username it
@@ -122,7 +125,8 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
       const rate = await addressLimit(c, ip);
       await deps.bot?.check(c, { username: input.username, ip, fields: input.fields, form: input.form, rate });
       await usernameLimit(c, input.username, device);
-      issued = await service.login({ username: input.username, password: input.password, ip, ...(device === undefined ? {} : { device }) });
+      const previous = await replacedSession(c);
+      issued = await service.login({ username: input.username, password: input.password, ip, previous, ...(device === undefined ? {} : { device }) });
     } catch (error) {
       // A browser without JavaScript posted the form: send it back to the page with the error.
       if (input.form && error instanceof AppError && FORM_ERRORS.has(error.code)) {
@@ -165,22 +169,16 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
   // Works with an expired access token: a signed-out user must be signed out, whatever the clock says.
   app.post('/api/auth/logout', async function logout(c) {
     assertSameOrigin(c, deps.origin);
-    const verify = async (name: string, type: 'access' | 'refresh'): Promise<SessionClaims | undefined> => {
-      let token: string | undefined;
-      try {
-        token = readCookie(c, name);
-      } catch (error) {
-        throw withChallenge(error); // conflicting cookies: which session to end is unknowable
-      }
-      if (token === undefined) return undefined;
-      return tokens.verify(token, type, { allowExpired: true }).catch(() => undefined);
-    };
-    const access = await verify(cookies.names.access, 'access');
-    const refresh = await verify(cookies.names.refresh, 'refresh');
-    const bound = access ?? refresh;
+    let session: PresentedSession;
+    try {
+      session = await presentedSession(c, tokens, cookies);
+    } catch (error) {
+      throw withChallenge(error); // conflicting cookies: which session to end is unknowable
+    }
+    const bound = session.access ?? session.refresh;
     if (bound !== undefined) {
       assertCsrfMatches(await presentedCsrf(c), bound.csrf);
-      await service.logout({ ...(access === undefined ? {} : { access }), ...(refresh === undefined ? {} : { refresh }) }, deps.clientAddress(c));
+      await service.logout(session, deps.clientAddress(c));
     }
     clearSessionCookies(c, cookies);
     return signedOut(c);

@@ -4,10 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../http/errors.ts';
-import type { AuditEntry, NewFamily, Store, UserWithHash } from '../store/index.ts';
+import type { AuditEntry, EndedSignIn, NewFamily, Store, UserWithHash } from '../store/index.ts';
 import { lockoutKeys, waitSeconds, type LockoutKeys } from '../bot/lockout.ts';
 import { hashPassword, needsRehash, verifyPassword } from './password.ts';
-import type { SessionUser } from './session.ts';
+import type { PresentedSession, SessionUser } from './session.ts';
 import { STEP_UP_SECONDS } from './step-up.ts';
 import type { SessionClaims, TokenService } from './tokens.ts';
 
@@ -43,6 +43,28 @@ interface SignInFamily {
 }
 
 const newId = (): string => randomBytes(16).toString('base64url');
+
+/** The sign-in behind presented cookies, to end: its family, and its access token if that was presented. */
+function signInOf(session: PresentedSession): { ended: EndedSignIn; userId: number } | undefined {
+  const claims = session.access ?? session.refresh;
+  if (claims === undefined) return undefined;
+  const { access } = session;
+  return {
+    ended: { familyId: claims.fam, ...(access === undefined ? {} : { accessJti: access.jti, accessExpiresAt: access.exp }) },
+    userId: Number(claims.sub),
+  };
+}
+
+/**
+ * A new sign-in overwrites the browser's cookies: the sign-in they held (`previous`) is ended with
+ * it (NewFamily.replaces), whoever it belonged to, so that a copy of them taken earlier dies too.
+ */
+function replacing(previous: PresentedSession | undefined, ip: string): Pick<NewFamily, 'replaces'> {
+  const old = previous === undefined ? undefined : signInOf(previous);
+  if (old === undefined) return {};
+  const audit: AuditEntry = { action: 'logout', outcome: 'success', actorId: old.userId, ip, detail: 'replaced by a new sign-in in the same browser' };
+  return { replaces: { session: old.ended, audit } };
+}
 
 export function toSessionUser(user: UserWithHash | SessionUser): SessionUser {
   return { id: user.id, username: user.username, displayName: user.displayName, email: user.email, role: user.role };
@@ -84,10 +106,11 @@ export function createAuthService(deps: AuthServiceDeps) {
      * The tokens are those of a password sign-in. `passwordAt` (seconds): when the voucher saw
      * the password typed; within STEP_UP_SECONDS it confirms step-up for this sign-in
      * (step-up.ts), until `passwordAt` + STEP_UP_SECONDS, as if it had been typed here then.
+     * `previous`: the session cookies the browser sent, ended if the sign-in is admitted.
      */
     async signInVouched(
       admit: (family: Omit<NewFamily, 'userId'>) => Promise<UserWithHash | undefined>,
-      options: { passwordAt?: number | undefined } = {},
+      options: { passwordAt?: number | undefined; previous?: { readonly session: PresentedSession; readonly ip: string } } = {},
     ): Promise<IssuedTokens | undefined> {
       await deps.startup;
       const family = newFamily();
@@ -99,12 +122,16 @@ export function createAuthService(deps: AuthServiceDeps) {
         jti: family.refreshJti,
         expiresAt: family.refreshExp,
         ...(stepUpUntil !== undefined && stepUpUntil > now() ? { stepUpUntil } : {}),
+        ...(options.previous === undefined ? {} : replacing(options.previous.session, options.previous.ip)),
       });
       return user === undefined ? undefined : issue(user, family);
     },
 
-    /** `device`: the nonce of a valid device cookie for this username (device.ts), if any. */
-    async login(input: { username: string; password: string; ip: string; device?: string }): Promise<IssuedTokens> {
+    /**
+     * `device`: the nonce of a valid device cookie for this username (device.ts), if any.
+     * `previous`: the session cookies the browser sent, ended if the sign-in succeeds.
+     */
+    async login(input: { username: string; password: string; ip: string; device?: string; previous?: PresentedSession }): Promise<IssuedTokens> {
       await deps.startup;
       const keys = lockoutKeys(input.username, input.ip, input.device);
       await assertNotLockedOut(keys);
@@ -124,7 +151,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       const family = newFamily();
       const rehash = user.passwordHash !== null && needsRehash(user.passwordHash) ? await hashPassword(input.password) : undefined;
       await store.startSession(
-        { id: family.id, userId: user.id, csrf: family.csrf, jti: family.refreshJti, expiresAt: family.refreshExp },
+        { id: family.id, userId: user.id, csrf: family.csrf, jti: family.refreshJti, expiresAt: family.refreshExp, ...replacing(input.previous, input.ip) },
         { userId: user.id, clearFailures: [keys.pair, keys.user], ...(rehash === undefined ? {} : { passwordHash: rehash }) },
         { ...audit, actor: user.username, actorId: user.id, outcome: 'success', detail: rehash === undefined ? null : 'password hash upgraded' },
       );
@@ -156,16 +183,10 @@ export function createAuthService(deps: AuthServiceDeps) {
       }
     },
 
-    async logout(session: { access?: SessionClaims; refresh?: SessionClaims }, ip: string): Promise<void> {
-      const claims = session.access ?? session.refresh;
-      if (claims === undefined) return;
-      await store.endSession(
-        {
-          familyId: claims.fam,
-          ...(session.access === undefined ? {} : { accessJti: session.access.jti, accessExpiresAt: session.access.exp }),
-        },
-        { action: 'logout', actorId: Number(claims.sub), ip, outcome: 'success' },
-      );
+    async logout(session: PresentedSession, ip: string): Promise<void> {
+      const old = signInOf(session);
+      if (old === undefined) return;
+      await store.endSession(old.ended, { action: 'logout', actorId: old.userId, ip, outcome: 'success' });
     },
 
     /**

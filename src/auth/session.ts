@@ -87,6 +87,27 @@ export async function authenticate(c: Context, deps: SessionDeps, options: { all
   };
 }
 
+/** The session cookies a request carried, each verified (signature and type; expired or not), or absent. */
+export interface PresentedSession {
+  readonly access?: SessionClaims;
+  readonly refresh?: SessionClaims;
+}
+
+/**
+ * The session cookies this request carries, for ending the sign-in they name (sign-out, or a new
+ * sign-in replacing it): a missing, forged or malformed one is absent; an expired one still names
+ * its sign-in. Doubled cookies throw token_invalid (readCookie): which sign-in is meant is unknowable.
+ */
+export async function presentedSession(c: Context, tokens: TokenService, cookies: CookiePolicy): Promise<PresentedSession> {
+  const verify = async (name: string, type: 'access' | 'refresh'): Promise<SessionClaims | undefined> => {
+    const token = readCookie(c, name);
+    return token === undefined ? undefined : tokens.verify(token, type, { allowExpired: true }).catch(() => undefined);
+  };
+  const access = await verify(cookies.names.access, 'access');
+  const refresh = await verify(cookies.names.refresh, 'refresh');
+  return { ...(access === undefined ? {} : { access }), ...(refresh === undefined ? {} : { refresh }) };
+}
+
 /** API routes: 401 with a code the client acts on; CSRF on every state-changing method. */
 export function requireSession(deps: SessionDeps): MiddlewareHandler<AppEnv> {
   return async function sessionRequired(c, next) {

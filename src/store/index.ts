@@ -24,13 +24,13 @@ import {
 import type { Query } from '../db/query.ts';
 import {
   confirmStepUp,
-  insertFamily,
+  endSignIn,
   purgeExpired,
-  revokeFamily,
-  revokeJti,
   revokeUserFamilies,
   rotateFamily,
   sessionState,
+  startFamily,
+  type EndedSignIn,
   type NewFamily,
   type RotateOutcome,
   type RotateRequest,
@@ -54,7 +54,7 @@ import {
 export type { AuditEntry, AuditFilter, AuditRecord } from './audit.ts';
 export type { FailureCount } from './lockout.ts';
 export type { BlockRecord, RefusalCount, RefusalTotal } from './bot.ts';
-export type { NewFamily, RotateOutcome, SessionState } from './sessions.ts';
+export type { EndedSignIn, NewFamily, RotateOutcome, SessionState } from './sessions.ts';
 export type { WordPressIdentity, WordPressLink } from './wordpress.ts';
 export type { NewUser, Role, User, UserChanges, UserWithHash } from './users.ts';
 export { UserExistsError, usernameKey } from './users.ts';
@@ -85,7 +85,7 @@ export interface Store {
   updateUser(id: number, changes: UserChanges, audit?: AuditEntry): Promise<User | undefined>;
   startSession(family: NewFamily, login: { userId: number; passwordHash?: string; clearFailures?: readonly string[] }, audit?: AuditEntry): Promise<void>;
   rotateSession(request: RotateRequest, audit: (outcome: RotateOutcome) => AuditEntry | undefined): Promise<RotateOutcome>;
-  endSession(session: { familyId: string; accessJti?: string; accessExpiresAt?: number }, audit?: AuditEntry): Promise<void>;
+  endSession(session: EndedSignIn, audit?: AuditEntry): Promise<void>;
   endAllSessions(userId: number, audit?: AuditEntry): Promise<User | undefined>;
   /**
    * A fresh step-up (auth/step-up.ts) on one live sign-in, clearing the lockout counts a success
@@ -179,7 +179,7 @@ export function createStore(file: DatabaseFile, now: Clock): Store {
       }),
     startSession: (family, login, audit) =>
       write((q) => {
-        insertFamily(q, family, now());
+        startFamily(q, family, now());
         if (login.clearFailures !== undefined) clearFailures(q, login.clearFailures);
         updateUser(q, login.userId, { lastLoginAt: now(), ...(login.passwordHash === undefined ? {} : { passwordHash: login.passwordHash }) }, now());
         if (audit !== undefined) insertAudit(q, audit, now());
@@ -193,10 +193,7 @@ export function createStore(file: DatabaseFile, now: Clock): Store {
       }),
     endSession: (session, audit) =>
       write((q) => {
-        revokeFamily(q, session.familyId, now(), 'logout');
-        if (session.accessJti !== undefined && session.accessExpiresAt !== undefined && session.accessExpiresAt > now()) {
-          revokeJti(q, session.accessJti, session.accessExpiresAt);
-        }
+        endSignIn(q, session, now(), 'logout');
         if (audit !== undefined) insertAudit(q, audit, now());
       }),
     endAllSessions: (userId, audit) =>
@@ -222,7 +219,7 @@ export function createStore(file: DatabaseFile, now: Clock): Store {
           insertFailure(q, entry, now());
           return outcome;
         }
-        insertFamily(q, { ...family, userId: outcome.user.id }, now());
+        startFamily(q, { ...family, userId: outcome.user.id }, now());
         updateUser(q, outcome.user.id, { lastLoginAt: now() }, now());
         insertAudit(q, entry, now());
         return outcome;

@@ -4,6 +4,7 @@
  * refresh token.
  */
 import type { Query } from '../db/query.ts';
+import { insertAudit, type AuditEntry } from './audit.ts';
 import { USER_COLUMNS, publicUser, toUser, type User, type UserRow } from './users.ts';
 
 export interface NewFamily {
@@ -17,6 +18,19 @@ export interface NewFamily {
    * was typed moments ago. Seconds; absent for an ordinary sign-in.
    */
   readonly stepUpUntil?: number;
+  /**
+   * The sign-in this browser held until now, whose cookies the new one overwrites: ended in the
+   * same write, so that a copy of its tokens taken earlier (a stolen cookie) dies with it.
+   * `audit` is written only when it was still live.
+   */
+  readonly replaces?: { readonly session: EndedSignIn; readonly audit: AuditEntry };
+}
+
+/** A sign-in to end: its refresh-token family, and the access token in use if there is one. */
+export interface EndedSignIn {
+  readonly familyId: string;
+  readonly accessJti?: string;
+  readonly accessExpiresAt?: number;
 }
 
 export type RotateOutcome =
@@ -108,6 +122,22 @@ export function revokeUserFamilies(q: Query, userId: number, now: number, reason
 
 export function revokeJti(q: Query, jti: string, expiresAt: number): void {
   q.run('INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)', [jti, expiresAt]);
+}
+
+/** Ends one sign-in: its family, and its access token until that expires. True when the family was still live. */
+export function endSignIn(q: Query, session: EndedSignIn, now: number, reason: string): boolean {
+  const ended = revokeFamily(q, session.familyId, now, reason);
+  if (session.accessJti !== undefined && session.accessExpiresAt !== undefined && session.accessExpiresAt > now) {
+    revokeJti(q, session.accessJti, session.accessExpiresAt);
+  }
+  return ended;
+}
+
+/** Records a new sign-in, ending the one it replaces in this browser (NewFamily.replaces). */
+export function startFamily(q: Query, family: NewFamily, now: number): void {
+  const { replaces } = family;
+  if (replaces !== undefined && endSignIn(q, replaces.session, now, 'replaced')) insertAudit(q, replaces.audit, now);
+  insertFamily(q, family, now);
 }
 
 /** Useless rows: revocations of tokens that have expired anyway, and ended families. */

@@ -18,6 +18,8 @@ import type { AppEnv } from '../http/context.ts';
 import type { ClientAddress } from '../http/client-ip.ts';
 import { setSessionCookies, type CookiePolicy } from '../auth/cookies.ts';
 import { safeNext } from '../auth/routes.ts';
+import { presentedSession, type PresentedSession } from '../auth/session.ts';
+import type { TokenService } from '../auth/tokens.ts';
 import { AppError } from '../http/errors.ts';
 import { addressKey, type Limiter } from '../ratelimit/limiter.ts';
 import type { Rule } from '../ratelimit/store.ts';
@@ -26,6 +28,8 @@ import { SsoRefused, type Sso } from './sso.ts';
 export interface WordPressRouteDeps {
   readonly sso: Sso;
   readonly cookies: CookiePolicy;
+  /** To read the sign-in this browser held before (ended by the new one). */
+  readonly tokens: TokenService;
   /** Seconds the session cookies live (the refresh token's life). */
   readonly sessionMaxAge: number;
   readonly clientAddress: ClientAddress;
@@ -65,7 +69,10 @@ export function wordpressRoutes(app: Hono<AppEnv>, deps: WordPressRouteDeps): vo
       const body = await c.req.parseBody();
       const token = typeof body.token === 'string' ? body.token.trim() : '';
       if (token === '') await sso.refuse('invalid', 'no token in the form', ip, gate);
-      const issued = await sso.signIn(token, ip, gate);
+      // The access cookie (path: the app) comes along when WordPress is on the same site; the
+      // refresh cookie's path is the auth API's, so it does not.
+      const previous: PresentedSession = await presentedSession(c, deps.tokens, deps.cookies).catch(() => ({}));
+      const issued = await sso.signIn(token, ip, { gate, previous });
       setSessionCookies(c, deps.cookies, { access: issued.access.token, refresh: issued.refresh.token, csrf: issued.csrf, maxAge: deps.sessionMaxAge });
       return c.redirect(safeNext(body.next, basePath), 303);
     } catch (error) {

@@ -5,6 +5,7 @@
  * Every refusal is audited. No Hono here: routes.ts adapts it to HTTP.
  */
 import type { AuthService, IssuedTokens } from '../auth/service.ts';
+import type { PresentedSession } from '../auth/session.ts';
 import { STEP_UP_SECONDS } from '../auth/step-up.ts';
 import type { AuditEntry, Role, Store, WordPressLink } from '../store/index.ts';
 import { LEEWAY_SECONDS, MAX_AGE_SECONDS, SsoTokenError, type WordPressClaims } from './token.ts';
@@ -79,8 +80,12 @@ export function createSso(deps: SsoDeps) {
   return {
     refuse,
 
-    /** `gate`: as for `refuse`, before a bad token's audit entry. */
-    async signIn(token: string, ip: string, gate?: () => Promise<void>): Promise<IssuedTokens> {
+    /**
+     * `gate`: as for `refuse`, before a bad token's audit entry. `previous`: the session cookies
+     * the browser sent, ended if the sign-in is admitted (its cookies are about to be replaced).
+     */
+    async signIn(token: string, ip: string, options: { gate?: () => Promise<void>; previous?: PresentedSession } = {}): Promise<IssuedTokens> {
+      const { gate } = options;
       let claims: WordPressClaims;
       try {
         claims = await deps.verify(token);
@@ -94,7 +99,10 @@ export function createSso(deps: SsoDeps) {
       const expiresAt = Math.max(claims.exp, claims.iat + MAX_AGE_SECONDS) + LEEWAY_SECONDS;
       let outcome: WordPressLink | undefined;
       // The WordPress sign-in's login time is when its password was typed (auth/step-up.ts).
-      const vouched = claims.authTime === null ? {} : { passwordAt: claims.authTime };
+      const vouched = {
+        ...(claims.authTime === null ? {} : { passwordAt: claims.authTime }),
+        ...(options.previous === undefined ? {} : { previous: { session: options.previous, ip } }),
+      };
       const issued = await deps.auth.signInVouched(async (family) => {
         outcome = await store.signInWithWordPress({ jti: claims.jti, expiresAt }, who, family, (result): AuditEntry => {
           const user = result.kind === 'linked' || result.kind === 'disabled' ? result.user : undefined;

@@ -307,6 +307,76 @@ describe('POST /api/auth/logout', () => {
   });
 });
 
+describe('a new sign-in ends the one it replaces in the same browser', () => {
+  const REPLACED = 'replaced by a new sign-in in the same browser';
+  const replacedAudit = async (a: AuthTestApp) => (await a.store.listAudit({ action: 'logout' })).filter((e) => e.detail === REPLACED);
+
+  test('its access and refresh tokens are refused afterwards (a copy taken earlier dies), audited once; other sign-ins go on', async (t) => {
+    const { a, alice } = await withAlice(t);
+    const before = await a.login('alice', PASSWORD);
+    const elsewhere = await a.login('alice', PASSWORD);
+    // The access token has expired: the page would sign in again while the refresh token still lives.
+    a.clock.now += ACCESS_TTL + 60;
+    const res = await login(a, { username: 'alice', password: PASSWORD }, { Cookie: before.cookie, 'X-Forwarded-For': '203.0.113.7' });
+    assert.equal(res.status, 200);
+    const now = cookieHeader(res.headers.getSetCookie());
+    await assertSignedIn(a, now, 'the new sign-in');
+    await assertUnauthorized(await post(a, '/api/auth/refresh', before.cookie, before.csrf), 'token_revoked', 'the replaced refresh token');
+    a.clock.now -= ACCESS_TTL + 60;
+    await assertUnauthorized(await me(a, before.cookie), 'token_revoked', 'the replaced access token, clock back');
+    await assertSignedIn(a, elsewhere.cookie, 'a sign-in in another browser');
+    const audit = await replacedAudit(a);
+    assert.deepEqual(
+      audit.map((e) => [e.actorId, e.outcome, e.ip]),
+      [[alice, 'success', '203.0.113.7']],
+    );
+  });
+
+  test('whoever it belonged to: signing in as bob over alice’s cookies ends alice’s sign-in', async (t) => {
+    const { a, alice } = await withAlice(t);
+    await addUser(a, 'bob');
+    const hers = await a.login('alice', PASSWORD);
+    a.clock.now += ACCESS_TTL + 60;
+    const res = await login(a, { username: 'bob', password: PASSWORD }, { Cookie: hers.cookie });
+    assert.equal(res.status, 200);
+    await assertUnauthorized(await post(a, '/api/auth/refresh', hers.cookie, hers.csrf), 'token_revoked', 'alice’s refresh token');
+    assert.deepEqual((await replacedAudit(a)).map((e) => e.actorId), [alice]);
+  });
+
+  test('a failed, refused or locked-out sign-in ends nothing', async (t) => {
+    const { a } = await withAlice(t);
+    const mine = await a.login('alice', PASSWORD);
+    await assertUnauthorized(await login(a, { username: 'alice', password: 'wrong' }, { Cookie: mine.cookie }), 'invalid_credentials');
+    await assertUnauthorized(await login(a, { username: 'nobody', password: PASSWORD }, { Cookie: mine.cookie }), 'invalid_credentials');
+    await assertError(await login(a, { username: 'alice' }, { Cookie: mine.cookie }), 400, 'bad_request');
+    await assertSignedIn(a, mine.cookie, 'still signed in');
+    assert.equal(await countRows(a, 'revoked_tokens'), 0);
+    assert.deepEqual(await replacedAudit(a), []);
+  });
+
+  test('forged, garbled or doubled cookies end nothing, and the sign-in still works', async (t) => {
+    const { a } = await withAlice(t);
+    const mine = await a.login('alice', PASSWORD);
+    const access = cookieValue(mine.cookie, 'dash_access');
+    const cases = [`dash_access=${access.slice(0, -4)}AAAA`, 'dash_access=garbage; dash_refresh=x.y.z', `${mine.cookie}; dash_access=planted`];
+    for (const cookie of cases) {
+      const res = await login(a, { username: 'alice', password: PASSWORD }, { Cookie: cookie });
+      assert.equal(res.status, 200, cookie);
+    }
+    await assertSignedIn(a, mine.cookie, 'the sign-in behind the doubled cookie goes on');
+    assert.deepEqual(await replacedAudit(a), []);
+  });
+
+  test('an already ended sign-in is not audited again', async (t) => {
+    const { a } = await withAlice(t);
+    const mine = await a.login('alice', PASSWORD);
+    assert.equal((await post(a, '/api/auth/logout', mine.cookie, mine.csrf)).status, 204);
+    assert.equal((await login(a, { username: 'alice', password: PASSWORD }, { Cookie: mine.cookie })).status, 200);
+    assert.deepEqual(await replacedAudit(a), []);
+    assert.equal((await a.store.listAudit({ action: 'logout' })).length, 1, 'the sign-out itself');
+  });
+});
+
 describe('POST /api/auth/logout-all', () => {
   test('ends every session of the user (access and refresh), not other users’; the next sign-in works', async (t) => {
     const { a, alice } = await withAlice(t);

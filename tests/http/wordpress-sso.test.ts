@@ -20,7 +20,7 @@ interface Sso {
   /** A token for this WordPress user, signed now (the app's clock) with the shared secret. */
   token(user?: Partial<{ userId: number; login: string; name: string; roles: string[] }>, changes?: PluginClaims, secret?: string): string;
   /** Posts the plugin's form as the browser does from the WordPress site. */
-  land(token: string, options?: { next?: string; origin?: string | null; contentType?: string }): Promise<Response>;
+  land(token: string, options?: { next?: string; origin?: string | null; contentType?: string; cookie?: string }): Promise<Response>;
 }
 
 async function openSso(t: TestContext, options: AuthTestOptions = {}): Promise<Sso> {
@@ -33,6 +33,7 @@ async function openSso(t: TestContext, options: AuthTestOptions = {}): Promise<S
     land: async (token, landing = {}) => {
       const headers: Record<string, string> = { 'Content-Type': landing.contentType ?? 'application/x-www-form-urlencoded', 'Sec-Fetch-Site': 'same-site' };
       if (landing.origin !== null) headers.Origin = landing.origin ?? WP_URL;
+      if (landing.cookie !== undefined) headers.Cookie = landing.cookie;
       return a.app.request(`${base}/auth/wordpress`, { method: 'POST', headers, body: new URLSearchParams({ token, ...(landing.next === undefined ? {} : { next: landing.next }) }).toString() });
     },
   };
@@ -121,6 +122,23 @@ describe('WordPress single sign-on: a good token', () => {
     assert.equal(await s.a.store.userByUsername('jiwoo'), undefined);
     const [entry] = await ssoAudit(s.a);
     assert.equal(entry?.detail, 'WordPress user 7, role admin, renamed from jiwoo');
+  });
+
+  test('ends the sign-in this browser held before (its access cookie comes along to the landing); a refused one ends nothing', async (t) => {
+    const s = await openSso(t);
+    const alice = await addUser(s.a, 'alice');
+    const before = await s.a.login('alice', PASSWORD);
+    // The access cookie alone, as the landing sees it (the refresh cookie's path is the auth API's).
+    const access = before.cookie.split('; ').filter((pair) => pair.startsWith('dash_access=')).join('; ');
+    await assertRefused(s, await s.land('not.a.token', { cookie: access }), 'invalid', /token refused/, 'a bad token');
+    assert.equal((await call(s.a, '/api/me', { cookie: before.cookie })).status, 200, 'still signed in after a refusal');
+    const res = await s.land(s.token({ userId: 9, login: 'haneul' }), { cookie: access });
+    assert.equal((await signedInAs(s.a, res)).username, 'haneul');
+    assert.equal((await call(s.a, '/api/me', { cookie: before.cookie })).status, 401, 'the replaced access token');
+    const refresh = await call(s.a, '/api/auth/refresh', { method: 'POST', cookie: before.cookie, csrf: before.csrf });
+    assert.equal(refresh.status, 401, 'the replaced refresh token');
+    const ended = (await s.a.store.listAudit({ action: 'logout' })).map((e) => [e.actorId, e.detail]);
+    assert.deepEqual(ended, [[alice, 'replaced by a new sign-in in the same browser']]);
   });
 
   test('next: a path under the dashboard is kept; anything else lands on the dashboard', async (t) => {
