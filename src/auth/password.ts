@@ -29,14 +29,27 @@ const maxmem = (params: ScryptParams): number => 128 * params.r * 2 ** params.ln
  */
 const inTurn = oneAtATime();
 
-function derive(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
+/**
+ * The last hashes' wall times in milliseconds, the wait for their turn included: what a wrong
+ * password costs a sign-in in this process now (typicalVerifyMs). A ring, so a burst moves it
+ * and it settles back after.
+ */
+const RECENT = 31;
+const recent: number[] = [];
+let nextSlot = 0;
+
+async function derive(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
   const options: ScryptOptions = { N: 2 ** params.ln, r: params.r, p: params.p, maxmem: maxmem(params) };
-  return inTurn(
+  const started = performance.now();
+  const key = await inTurn(
     () =>
       new Promise<Buffer>((resolve, reject) =>
         scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key))),
       ),
   );
+  recent[nextSlot] = performance.now() - started;
+  nextSlot = (nextSlot + 1) % RECENT;
+  return key;
 }
 
 export async function hashPassword(password: string, params: ScryptParams = CURRENT_PARAMS): Promise<string> {
@@ -63,6 +76,31 @@ function parse(hash: string): Parsed | undefined {
 }
 
 let dummy: Promise<string> | undefined;
+/** The hash an absent one is checked against; built once, by the first sign-in that needs it. */
+const dummyHash = (): Promise<string> => (dummy ??= hashPassword('not a real password'));
+
+/**
+ * Until this process has hashed once: a rough figure for CURRENT_PARAMS on one core of a
+ * shared host (the busy 2-core test VM measured 250–350 ms a verify).
+ */
+export const UNMEASURED_MS = 200;
+
+/**
+ * How long a wrong password takes to be refused here now: the median of the recent hashes'
+ * wall times (milliseconds). Refusals that answer as a wrong password does wait this long
+ * (bot/signin.ts), so that their speed does not tell a bot it was caught. A flood of them costs
+ * no hashes: before the process's first hash it answers UNMEASURED_MS and starts the dummy hash
+ * (built once per process, and needed by the first unknown username anyway), which measures one.
+ */
+export function typicalVerifyMs(): number {
+  if (recent.length === 0) {
+    // Nobody awaits it here; verifyPassword, which does, sees its failure.
+    dummyHash().catch(() => undefined);
+    return UNMEASURED_MS;
+  }
+  const sorted = [...recent].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
 
 /**
  * Constant-time check. With no hash (unknown user, or a WordPress-only account) it still does
@@ -72,8 +110,7 @@ let dummy: Promise<string> | undefined;
 export async function verifyPassword(password: string, hash: string | null | undefined): Promise<boolean> {
   const parsed = hash === null || hash === undefined ? undefined : parse(hash);
   if (parsed === undefined) {
-    dummy ??= hashPassword('not a real password');
-    const stand = parse(await dummy)!;
+    const stand = parse(await dummyHash())!;
     const key = await derive(password, stand.salt, stand.params);
     timingSafeEqual(key, stand.key);
     return false;
