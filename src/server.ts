@@ -24,6 +24,7 @@ import { TokenService } from './auth/tokens.ts';
 import { bootstrapAdmin } from './auth/bootstrap.ts';
 import { createDeviceCookies } from './auth/device.ts';
 import { originPolicy } from './auth/csrf.ts';
+import { typicalVerifyMs } from './auth/password.ts';
 import { openStore } from './store/open.ts';
 import { createSqlJsLoader } from './db/sqljs.ts';
 import { FONT_FILES } from './reports/font.ts';
@@ -115,7 +116,7 @@ export function start(options: StartOptions): Running | undefined {
     failMode: config.rateLimitFail,
     logger,
   });
-  const bot = createBotDeps({ config, store, logger, now });
+  const bot = createBotDeps({ config, store, logger, now, wrongPasswordMs: typicalVerifyMs });
   const app = createApp({
     config,
     logger,

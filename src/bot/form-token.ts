@@ -6,7 +6,8 @@
  * screen, `aria-hidden`, `tabindex=-1`, `autocomplete=off`, labelled as nothing a password
  * manager would fill); a form-filling bot fills every field it finds. A filled decoy, a token
  * younger than a person could type, or a forged one is refused — with the same answer as a
- * wrong password, so the bot learns nothing — and recorded (bot/refusals.ts).
+ * wrong password, after as long a wait (signin.ts), so the bot learns nothing — and recorded
+ * (bot/refusals.ts).
  *
  * Pure: node:crypto only; the clock is injected.
  */

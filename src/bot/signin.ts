@@ -3,7 +3,9 @@
  * per-address limit, so a flood is refused before it costs a hash or a write).
  *
  * 1. Honeypot and timing (form-token.ts) on a form, and on a script's post that carries the
- *    form's token: refused with `invalid_credentials`, exactly as a wrong password.
+ *    form's token: refused with `invalid_credentials`, exactly as a wrong password — the same
+ *    answer, counted the same, and as slow: it waits (a timer, no work) about as long as a
+ *    password check takes now, or its speed would tell the bot it was caught.
  * 2. Proof of work (pow.ts, pow-policy.ts): `428 pow_required` when it is asked and missing,
  *    `400 pow_invalid` when wrong, expired, foreign, too easy or already spent (store.spendPow,
  *    shared by every process).
@@ -32,6 +34,23 @@ export interface SignInGuardDeps {
   readonly refusals: RefusalRecorder;
   /** Seconds. */
   readonly now: () => number;
+  /**
+   * Milliseconds a wrong password takes to be refused now (auth/password.ts typicalVerifyMs):
+   * how long the form's refusals wait.
+   */
+  readonly wrongPasswordMs: () => number;
+  /** Waits that long without working (a timer): a flood of refusals must not cost CPU. */
+  readonly pause: (ms: number) => Promise<void>;
+  /** In [0, 1), for the wait's jitter. */
+  readonly random: () => number;
+}
+
+/** A wrong password's time varies from one to the next; a wait that never varied would stand out. */
+const JITTER = 0.15;
+
+/** `ms`, give or take JITTER, by `random` (in [0, 1)). */
+export function jittered(ms: number, random: () => number): number {
+  return ms * (1 - JITTER + 2 * JITTER * random());
 }
 
 export interface SignInAttempt {
@@ -97,8 +116,8 @@ export function createSignInGuard(deps: SignInGuardDeps): SignInGuard {
         const problem = deps.forms.check(attempt.fields);
         if (problem !== undefined) {
           refuse(problem);
-          // Exactly as a wrong password: the same answer, and counted the same (so the lockout
-          // and the proof of work a bot meets next are those a guesser would meet).
+          // Exactly as a wrong password: the same answer, counted the same (so the lockout and
+          // the proof of work a bot meets next are those a guesser would meet), and as slow.
           const keys = lockoutKeys(username, ip);
           await deps.store.recordLoginFailure([keys.pair, keys.user, keys.address], {
             action: 'login',
@@ -107,6 +126,7 @@ export function createSignInGuard(deps: SignInGuardDeps): SignInGuard {
             ip,
             detail: `refused: ${problem}`,
           });
+          await deps.pause(jittered(deps.wrongPasswordMs(), deps.random));
           throw new AppError('invalid_credentials');
         }
       }

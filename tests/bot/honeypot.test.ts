@@ -1,8 +1,9 @@
 /**
  * The honeypot and the signed render time on the sign-in form (src/bot/form-token.ts): a filled
  * decoy, a form sent faster than a person could type, and a forged or missing token all get
- * exactly the answer a wrong password gets (a bot learns nothing), and each is logged and
- * audited with its reason; a person's form, sent after the minimum, signs in.
+ * exactly the answer a wrong password gets (a bot learns nothing; as slow as one, too:
+ * honeypot-wait.test.ts), and each is logged and audited with its reason; a person's form, sent
+ * after the minimum, signs in.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -82,6 +83,7 @@ describe('the sign-in form\u2019s honeypot and minimum time', () => {
     // None of them was a sign-in; each counted as a failed one, as a wrong password is.
     assert.equal((await a.store.listAudit({ action: 'login', outcome: 'success' })).length, 0);
     assert.equal((await a.store.listAudit({ action: 'login', outcome: 'failure' })).filter((e) => e.detail?.startsWith('refused: ')).length, 6);
+    assert.equal(a.pauses.length, 6, 'each one waited as a wrong password would have');
   });
 
   test('BOT_HONEYPOT=off: no token, no decoy, no check', async (t) => {
