@@ -24,7 +24,6 @@ import { TokenService } from './auth/tokens.ts';
 import { bootstrapAdmin } from './auth/bootstrap.ts';
 import { createDeviceCookies } from './auth/device.ts';
 import { originPolicy } from './auth/csrf.ts';
-import { typicalVerifyMs } from './auth/password.ts';
 import { openStore } from './store/open.ts';
 import { createSqlJsLoader } from './db/sqljs.ts';
 import { FONT_FILES } from './reports/font.ts';
@@ -116,7 +115,7 @@ export function start(options: StartOptions): Running | undefined {
     failMode: config.rateLimitFail,
     logger,
   });
-  const bot = createBotDeps({ config, store, logger, now, wrongPasswordMs: typicalVerifyMs });
+  const bot = createBotDeps({ config, store, logger, now });
   const app = createApp({
     config,
     logger,

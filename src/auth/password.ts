@@ -87,8 +87,8 @@ export const UNMEASURED_MS = 200;
 
 /**
  * How long a wrong password takes to be refused here now: the median of the recent hashes'
- * wall times (milliseconds). Refusals that answer as a wrong password does wait this long
- * (bot/signin.ts), so that their speed does not tell a bot it was caught. A flood of them costs
+ * wall times (milliseconds). A sign-in refused as a wrong password without a hash (a form the
+ * bot gate caught, service.ts) waits this long, so that its speed does not tell a bot it was caught. A flood of them costs
  * no hashes: before the process's first hash it answers UNMEASURED_MS and starts the dummy hash
  * (built once per process, and needed by the first unknown username anyway), which measures one.
  */
@@ -100,6 +100,14 @@ export function typicalVerifyMs(): number {
   }
   const sorted = [...recent].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** A wrong password's time varies from one to the next; a wait that never varied would stand out. */
+const JITTER = 0.15;
+
+/** `ms`, give or take 15 %, by `random` (in [0, 1)). */
+export function jittered(ms: number, random: () => number): number {
+  return ms * (1 - JITTER + 2 * JITTER * random());
 }
 
 /**

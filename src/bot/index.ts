@@ -3,7 +3,6 @@
  * of work, honeypot and timing on sign-in, the User-Agent signal, the data API's limits, and
  * the recorder every refusal goes through.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Rule } from '../ratelimit/store.ts';
@@ -49,15 +48,6 @@ export function createBotDeps(options: {
   nowMs?: () => number;
   /** How long refusals gather before their one write (refusals.ts). */
   refusalDelayMs?: number;
-  /**
-   * Milliseconds a wrong password takes now (auth/password.ts typicalVerifyMs, which this folder
-   * may not import): the form's refusals take as long (signin.ts).
-   */
-  wrongPasswordMs: () => number;
-  /** How those refusals wait; a real timer when omitted. */
-  pause?: (ms: number) => Promise<void>;
-  /** The wait's jitter; Math.random when omitted (it guards no secret). */
-  random?: () => number;
 }): BuiltBot {
   const { config, store, logger, now } = options;
   const refusals = createRefusalRecorder({ store, logger, now, ...(options.refusalDelayMs === undefined ? {} : { delayMs: options.refusalDelayMs }) });
@@ -70,9 +60,6 @@ export function createBotDeps(options: {
     agent,
     refusals,
     now,
-    wrongPasswordMs: options.wrongPasswordMs,
-    pause: options.pause ?? ((ms) => sleep(ms)),
-    random: options.random ?? Math.random,
   });
   const rule = (name: string, windows: Config['dataApiRequests']): Rule | undefined => (windows === null ? undefined : { name, windows });
   const requests = rule('data', config.dataApiRequests);

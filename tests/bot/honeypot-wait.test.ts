@@ -1,13 +1,14 @@
 /**
- * The sign-in form's refusals (a filled decoy, a hurried form, a forged token) take about as long
- * as a wrong password (src/bot/signin.ts): they wait on a timer for the process's typical
- * password check (auth/password.ts typicalVerifyMs), give or take 15 %, before answering, so
- * their speed does not tell a bot it was caught. A person's form and a wrong password do not wait
- * (the hash is the wrong password's wait).
+ * The sign-in form's refusals (a filled decoy, a hurried form, a forged token) go down a wrong
+ * password's path (src/bot/signin.ts, auth/service.ts login's `caught`): the same answer, the
+ * same lockout, and as late — they wait on a timer for the process's typical password check
+ * (auth/password.ts typicalVerifyMs), give or take 15 %, instead of hashing, so their speed does
+ * not tell a bot it was caught. A person's form and a wrong password do not wait (the hash is
+ * the wrong password's wait).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { jittered } from '../../src/bot/signin.ts';
+import { jittered } from '../../src/auth/password.ts';
 import { addUser, call, openApp, PASSWORD } from '../helpers/auth-http.ts';
 import type { AuthTestApp } from '../helpers/auth-app.ts';
 
@@ -69,6 +70,28 @@ describe('the sign-in form\u2019s refusals wait as long as a wrong password', ()
     assert.deepEqual(audit.map((e) => e.detail).sort(), ['form_token', 'honeypot', 'too_fast']);
   });
 
+  test('under a lockout, a filled decoy meets the 429 a wrong password meets, not a 401 that would give it away', async (t) => {
+    const a = await openApp(t, { bot: { botFormMinMs: MIN_MS, botPow: 'off' }, refusalWait: { wrongPasswordMs: () => 200 } });
+    await addUser(a, 'ana');
+    const attempt = async (fields: Record<string, string>): Promise<Response> => {
+      const one = form(a);
+      a.clock.now += 2;
+      return post(a, { username: 'ana', form_token: one.token, [one.decoy]: '', ...fields });
+    };
+    // Wrong passwords until the lockout answers.
+    let locked: Response | undefined;
+    for (let i = 0; i < 20 && locked === undefined; i += 1) {
+      const res = await attempt({ password: `wrong ${i}` });
+      if (res.headers.get('location') === '/login?error=rate_limited') locked = res;
+    }
+    assert.ok(locked !== undefined, 'the lockout answered within 20 wrong passwords');
+    const pausesBefore = a.pauses.length;
+    const one = form(a);
+    const decoy = await post(a, { username: 'ana', password: PASSWORD, form_token: one.token, [one.decoy]: 'https://spam.example' });
+    assert.equal(decoy.headers.get('location'), '/login?error=rate_limited', 'the decoy meets the lockout too');
+    assert.equal(a.pauses.length, pausesBefore, 'and answers at once, as a locked-out wrong password does');
+  });
+
   test('the answer is not sent before the wait is over', async (t) => {
     let release: (() => void) | undefined;
     const a = await openApp(t, {
@@ -84,12 +107,13 @@ describe('the sign-in form\u2019s refusals wait as long as a wrong password', ()
       return res;
     });
     while (release === undefined) await new Promise((resolve) => setImmediate(resolve));
-    // The refusal is already counted and recorded; only its answer waits.
-    assert.equal((await a.store.listAudit({ action: 'login', outcome: 'failure' })).length, 1);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(answered, false, 'still waiting');
+    // Counted once the wait is over, as a wrong password is once its hash is done.
+    assert.equal((await a.store.listAudit({ action: 'login', outcome: 'failure' })).length, 0);
     release();
     assert.equal((await pending).headers.get('location'), '/login?error=invalid_credentials');
+    assert.equal((await a.store.listAudit({ action: 'login', outcome: 'failure' })).length, 1);
   });
 
   test('measured with the real timer: a filled decoy takes about as long as a wrong password', async (t) => {

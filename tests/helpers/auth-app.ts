@@ -9,7 +9,7 @@ import type { Hono } from 'hono';
 import { cookiePolicy } from '../../src/auth/cookies.ts';
 import { createDeviceCookies } from '../../src/auth/device.ts';
 import type { OriginPolicy } from '../../src/auth/csrf.ts';
-import { hashPassword, typicalVerifyMs } from '../../src/auth/password.ts';
+import { hashPassword } from '../../src/auth/password.ts';
 import { createAuthService } from '../../src/auth/service.ts';
 import { TokenService } from '../../src/auth/tokens.ts';
 import { createApp } from '../../src/app.ts';
@@ -55,8 +55,8 @@ export interface AuthTestApp {
   /** The clock, in seconds; assign to move time. */
   clock: { now: number };
   /**
-   * Each wait of a sign-in form's refusal (src/bot/signin.ts), in milliseconds, as asked; empty
-   * with `refusalWait.pause: 'real'` (the server's own timer then waits, unobserved).
+   * Each wait of a sign-in the bot gate caught (src/auth/service.ts login), in milliseconds, as
+   * asked; empty with `refusalWait.pause: 'real'` (the server's own timer then waits, unobserved).
    */
   readonly pauses: number[];
   /**
@@ -91,7 +91,7 @@ export interface AuthTestOptions {
   /** The defences' settings over the defaults (BOT_POW=adaptive, honeypot on, 1 s minimum...). */
   readonly bot?: Partial<BotConfig>;
   /**
-   * How the sign-in form's refusals wait to look like a wrong password (src/bot/signin.ts): by
+   * How sign-ins the bot gate caught wait to look like a wrong password (src/auth/service.ts): by
    * default they note the wait in `pauses` and go on at once (tests do not sleep); `'real'`
    * waits on the server's own timer; a function waits as it says. `wrongPasswordMs`:
    * auth/password.ts typicalVerifyMs when omitted; `random`: Math.random.
@@ -197,7 +197,9 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
     now,
     nowMs: () => clock.now * 1000,
     refusalDelayMs: 0,
-    wrongPasswordMs: wait.wrongPasswordMs ?? typicalVerifyMs,
+  });
+  const refusalWait = {
+    ...(wait.wrongPasswordMs === undefined ? {} : { wrongPasswordMs: wait.wrongPasswordMs }),
     ...(wait.random === undefined ? {} : { random: wait.random }),
     ...(wait.pause === 'real'
       ? {}
@@ -207,7 +209,7 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
             await waitAs?.(ms);
           },
         }),
-  });
+  };
   const solvedPow = (): string => {
     const solution = solveChallenge(solver.issue(botConfig.botPowMaxDifficulty));
     if (solution === undefined) throw new Error('no solution found');
@@ -220,7 +222,7 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
     assets: createMemoryAssets({ 'app.css': 'body{}', 'login.js': '', 'dashboard.js': '', 'admin.js': '' }, basePath),
     newRequestId: () => `req-${++id}`,
     auth: {
-      service: createAuthService({ store, tokens, now }),
+      service: createAuthService({ store, tokens, now, refusalWait }),
       devices: createDeviceCookies(options.secret ?? SECRET),
       tokens,
       store,
