@@ -3,11 +3,11 @@
  * No Hono here: routes.ts adapts these to HTTP.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../http/errors.ts';
 import type { AuditEntry, EndedSignIn, NewFamily, Store, UserWithHash } from '../store/index.ts';
 import type { FormProblem } from '../bot/form-token.ts';
 import { lockoutKeys, waitSeconds, type LockoutKeys } from '../bot/lockout.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { hashPassword, jittered, needsRehash, typicalVerifyMs, verifyPassword } from './password.ts';
 import type { PresentedSession, SessionUser } from './session.ts';
 import { STEP_UP_SECONDS } from './step-up.ts';
@@ -162,7 +162,10 @@ export function createAuthService(deps: AuthServiceDeps) {
       const user = await store.userByUsername(input.username);
       // Always verify, even with no user: the time taken must not reveal which usernames exist.
       // A caught form waits as long on a timer instead: a flood of them must not cost hashes.
-      const ok = input.caught === undefined ? await verifyPassword(input.password, user?.passwordHash) : await pause(jittered(wrongPasswordMs(), random)).then(() => false);
+      const ok =
+        input.caught === undefined
+          ? await verifyPassword(input.password, user?.passwordHash)
+          : await pause(jittered(wrongPasswordMs(), random)).then(() => false);
       const audit = { action: 'login', actor: input.username.slice(0, 100), ip: input.ip };
       if (!ok || user === undefined || user.disabled) {
         await store.recordLoginFailure([keys.pair, keys.user, keys.address], {
