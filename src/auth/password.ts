@@ -29,14 +29,27 @@ const maxmem = (params: ScryptParams): number => 128 * params.r * 2 ** params.ln
  */
 const inTurn = oneAtATime();
 
-function derive(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
+/**
+ * The last hashes' wall times in milliseconds, the wait for their turn included: what a wrong
+ * password costs a sign-in in this process now (typicalVerifyMs). A ring, so a burst moves it
+ * and it settles back after.
+ */
+const RECENT = 31;
+const recent: number[] = [];
+let nextSlot = 0;
+
+async function derive(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
   const options: ScryptOptions = { N: 2 ** params.ln, r: params.r, p: params.p, maxmem: maxmem(params) };
-  return inTurn(
+  const started = performance.now();
+  const key = await inTurn(
     () =>
       new Promise<Buffer>((resolve, reject) =>
         scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key))),
       ),
   );
+  recent[nextSlot] = performance.now() - started;
+  nextSlot = (nextSlot + 1) % RECENT;
+  return key;
 }
 
 export async function hashPassword(password: string, params: ScryptParams = CURRENT_PARAMS): Promise<string> {
@@ -63,6 +76,39 @@ function parse(hash: string): Parsed | undefined {
 }
 
 let dummy: Promise<string> | undefined;
+/** The hash an absent one is checked against; built once, by the first sign-in that needs it. */
+const dummyHash = (): Promise<string> => (dummy ??= hashPassword('not a real password'));
+
+/**
+ * Until this process has hashed once: a rough figure for CURRENT_PARAMS on one core of a
+ * shared host (the busy 2-core test VM measured 250–350 ms a verify).
+ */
+export const UNMEASURED_MS = 200;
+
+/**
+ * How long a wrong password takes to be refused here now: the median of the recent hashes'
+ * wall times (milliseconds). A sign-in refused as a wrong password without a hash (a form the
+ * bot gate caught, service.ts) waits this long, so that its speed does not tell a bot it was caught. A flood of them costs
+ * no hashes: before the process's first hash it answers UNMEASURED_MS and starts the dummy hash
+ * (built once per process, and needed by the first unknown username anyway), which measures one.
+ */
+export function typicalVerifyMs(): number {
+  if (recent.length === 0) {
+    // Nobody awaits it here; verifyPassword, which does, sees its failure.
+    dummyHash().catch(() => undefined);
+    return UNMEASURED_MS;
+  }
+  const sorted = [...recent].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** A wrong password's time varies from one to the next; a wait that never varied would stand out. */
+const JITTER = 0.15;
+
+/** `ms`, give or take 15 %, by `random` (in [0, 1)). */
+export function jittered(ms: number, random: () => number): number {
+  return ms * (1 - JITTER + 2 * JITTER * random());
+}
 
 /**
  * Constant-time check. With no hash (unknown user, or a WordPress-only account) it still does
@@ -72,8 +118,7 @@ let dummy: Promise<string> | undefined;
 export async function verifyPassword(password: string, hash: string | null | undefined): Promise<boolean> {
   const parsed = hash === null || hash === undefined ? undefined : parse(hash);
   if (parsed === undefined) {
-    dummy ??= hashPassword('not a real password');
-    const stand = parse(await dummy)!;
+    const stand = parse(await dummyHash())!;
     const key = await derive(password, stand.salt, stand.params);
     timingSafeEqual(key, stand.key);
     return false;

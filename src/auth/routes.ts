@@ -123,10 +123,17 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
     try {
       // Per address first, then the defences (which read its decision), then per username.
       const rate = await addressLimit(c, ip);
-      await deps.bot?.check(c, { username: input.username, ip, fields: input.fields, form: input.form, rate });
+      const caught = await deps.bot?.check(c, { username: input.username, ip, fields: input.fields, form: input.form, rate });
       await usernameLimit(c, input.username, device);
       const previous = await replacedSession(c);
-      issued = await service.login({ username: input.username, password: input.password, ip, previous, ...(device === undefined ? {} : { device }) });
+      issued = await service.login({
+        username: input.username,
+        password: input.password,
+        ip,
+        previous,
+        ...(device === undefined ? {} : { device }),
+        ...(caught === undefined ? {} : { caught }),
+      });
     } catch (error) {
       // A browser without JavaScript posted the form: send it back to the page with the error.
       if (input.form && error instanceof AppError && FORM_ERRORS.has(error.code)) {

@@ -3,10 +3,12 @@
  * No Hono here: routes.ts adapts these to HTTP.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../http/errors.ts';
 import type { AuditEntry, EndedSignIn, NewFamily, Store, UserWithHash } from '../store/index.ts';
+import type { FormProblem } from '../bot/form-token.ts';
 import { lockoutKeys, waitSeconds, type LockoutKeys } from '../bot/lockout.ts';
-import { hashPassword, needsRehash, verifyPassword } from './password.ts';
+import { hashPassword, jittered, needsRehash, typicalVerifyMs, verifyPassword } from './password.ts';
 import type { PresentedSession, SessionUser } from './session.ts';
 import { STEP_UP_SECONDS } from './step-up.ts';
 import type { SessionClaims, TokenService } from './tokens.ts';
@@ -25,6 +27,16 @@ export interface AuthServiceDeps {
    * account does not exist. Never rejects.
    */
   readonly startup?: Promise<void>;
+  /**
+   * How a sign-in the bot gate caught waits out a wrong password's time (login's `caught`): a
+   * timer when omitted. `wrongPasswordMs`: password.ts typicalVerifyMs; `random`: Math.random
+   * (the jitter guards no secret).
+   */
+  readonly refusalWait?: {
+    readonly pause?: (ms: number) => Promise<void>;
+    readonly wrongPasswordMs?: () => number;
+    readonly random?: () => number;
+  };
 }
 
 export interface IssuedTokens {
@@ -74,6 +86,9 @@ export function createAuthService(deps: AuthServiceDeps) {
   const { store, tokens, now } = deps;
   const randomId = deps.randomId ?? newId;
   const grace = deps.graceSeconds ?? 30;
+  const pause = deps.refusalWait?.pause ?? ((ms: number) => sleep(ms));
+  const wrongPasswordMs = deps.refusalWait?.wrongPasswordMs ?? typicalVerifyMs;
+  const random = deps.refusalWait?.random ?? Math.random;
 
   async function issue(user: UserWithHash, family: SignInFamily): Promise<IssuedTokens> {
     const base = { sub: String(user.id), csrf: family.csrf, sv: user.sessionVersion, fam: family.id };
@@ -130,21 +145,34 @@ export function createAuthService(deps: AuthServiceDeps) {
     /**
      * `device`: the nonce of a valid device cookie for this username (device.ts), if any.
      * `previous`: the session cookies the browser sent, ended if the sign-in succeeds.
+     * `caught`: the bot gate's verdict on the form (bot/signin.ts): refused as a wrong password
+     * would be, after the lockout and as late, but without the hash's work, whatever the password.
      */
-    async login(input: { username: string; password: string; ip: string; device?: string; previous?: PresentedSession }): Promise<IssuedTokens> {
+    async login(input: {
+      username: string;
+      password: string;
+      ip: string;
+      device?: string;
+      previous?: PresentedSession;
+      caught?: FormProblem;
+    }): Promise<IssuedTokens> {
       await deps.startup;
       const keys = lockoutKeys(input.username, input.ip, input.device);
       await assertNotLockedOut(keys);
       const user = await store.userByUsername(input.username);
       // Always verify, even with no user: the time taken must not reveal which usernames exist.
-      const ok = await verifyPassword(input.password, user?.passwordHash);
+      // A caught form waits as long on a timer instead: a flood of them must not cost hashes.
+      const ok =
+        input.caught === undefined
+          ? await verifyPassword(input.password, user?.passwordHash)
+          : await pause(jittered(wrongPasswordMs(), random)).then(() => false);
       const audit = { action: 'login', actor: input.username.slice(0, 100), ip: input.ip };
       if (!ok || user === undefined || user.disabled) {
         await store.recordLoginFailure([keys.pair, keys.user, keys.address], {
           ...audit,
           actorId: user?.id ?? null,
           outcome: 'failure',
-          detail: user?.disabled ? 'disabled' : 'bad credentials',
+          detail: input.caught !== undefined ? `refused: ${input.caught}` : user?.disabled ? 'disabled' : 'bad credentials',
         });
         throw new AppError('invalid_credentials');
       }

@@ -5,8 +5,8 @@
  * page and a bot cannot learn to skip it by name. A person never sees the decoy (it sits off
  * screen, `aria-hidden`, `tabindex=-1`, `autocomplete=off`, labelled as nothing a password
  * manager would fill); a form-filling bot fills every field it finds. A filled decoy, a token
- * younger than a person could type, or a forged one is refused — with the same answer as a
- * wrong password, so the bot learns nothing — and recorded (bot/refusals.ts).
+ * younger than a person could type, or a forged one is refused as a wrong password would be
+ * (signin.ts), so the bot learns nothing, and recorded (bot/refusals.ts).
  *
  * Pure: node:crypto only; the clock is injected.
  */
@@ -19,8 +19,11 @@ export interface FormGuard {
    * Checks a submitted form: its token field and every field (to find the decoy). `undefined`
    * when it passes; otherwise why not.
    */
-  check(fields: Readonly<Record<string, unknown>>): 'form_token' | 'honeypot' | 'too_fast' | undefined;
+  check(fields: Readonly<Record<string, unknown>>): FormProblem | undefined;
 }
+
+/** Why a form is not a person's: a missing or forged token, a filled decoy, or sent too soon. */
+export type FormProblem = 'form_token' | 'honeypot' | 'too_fast';
 
 export interface FormGuardOptions {
   readonly secret: string;

@@ -3,7 +3,10 @@
  * per-address limit, so a flood is refused before it costs a hash or a write).
  *
  * 1. Honeypot and timing (form-token.ts) on a form, and on a script's post that carries the
- *    form's token: refused with `invalid_credentials`, exactly as a wrong password.
+ *    form's token: recorded here, and returned; the sign-in then goes on as if the password
+ *    were wrong (auth/service.ts login's `caught`), down the same path: the per-username limit,
+ *    the lockout, the same answer after as long a wait (a timer, no hash), counted the same. So
+ *    nothing in the answer, its time or what comes next tells the bot it was caught.
  * 2. Proof of work (pow.ts, pow-policy.ts): `428 pow_required` when it is asked and missing,
  *    `400 pow_invalid` when wrong, expired, foreign, too easy or already spent (store.spendPow,
  *    shared by every process).
@@ -14,7 +17,7 @@ import { AppError } from '../http/errors.ts';
 import type { Decision } from '../ratelimit/store.ts';
 import { addressKey } from '../ratelimit/limiter.ts';
 import type { Store } from '../store/index.ts';
-import type { FormGuard } from './form-token.ts';
+import type { FormGuard, FormProblem } from './form-token.ts';
 import { FORM_TOKEN_FIELD } from './form-token.ts';
 import { lockoutKeys } from './lockout.ts';
 import type { Challenge, Pow } from './pow.ts';
@@ -49,8 +52,11 @@ export interface SignInGuard {
   readonly mode: PowPolicy['mode'];
   /** A challenge at the difficulty this client would be asked for (the base one when none is asked yet). */
   challenge(c: Context, ip: string, username: string | undefined): Promise<Challenge>;
-  /** Throws the refusal; resolves when the attempt may go on to the password. */
-  check(c: Context, attempt: SignInAttempt): Promise<void>;
+  /**
+   * Throws the proof of work's refusals. Resolves when the attempt may go on to the password:
+   * with the form's problem, if any, for the sign-in to refuse as a wrong password.
+   */
+  check(c: Context, attempt: SignInAttempt): Promise<FormProblem | undefined>;
   /** For the sign-in page: a fresh form token and decoy name, or undefined when the honeypot is off. */
   form(): { token: string; decoy: string } | undefined;
 }
@@ -97,19 +103,10 @@ export function createSignInGuard(deps: SignInGuardDeps): SignInGuard {
         const problem = deps.forms.check(attempt.fields);
         if (problem !== undefined) {
           refuse(problem);
-          // Exactly as a wrong password: the same answer, and counted the same (so the lockout
-          // and the proof of work a bot meets next are those a guesser would meet).
-          const keys = lockoutKeys(username, ip);
-          await deps.store.recordLoginFailure([keys.pair, keys.user, keys.address], {
-            action: 'login',
-            outcome: 'failure',
-            actor: username.slice(0, 100),
-            ip,
-            detail: `refused: ${problem}`,
-          });
-          throw new AppError('invalid_credentials');
+          return problem;
         }
       }
+      return undefined;
     },
 
     form: () => deps.forms?.issue(),

@@ -1,8 +1,9 @@
 /**
  * The honeypot and the signed render time on the sign-in form (src/bot/form-token.ts): a filled
  * decoy, a form sent faster than a person could type, and a forged or missing token all get
- * exactly the answer a wrong password gets (a bot learns nothing), and each is logged and
- * audited with its reason; a person's form, sent after the minimum, signs in.
+ * exactly the answer a wrong password gets (a bot learns nothing; as slow as one, too:
+ * honeypot-wait.test.ts), and each is logged and audited with its reason; a person's form, sent
+ * after the minimum, signs in.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -67,6 +68,8 @@ describe('the sign-in form\u2019s honeypot and minimum time', () => {
     const forged = `${fresh.token.split('.').slice(0, 2).join('.')}.${'A'.repeat(43)}`;
     a.clock.now += 2;
     assert.deepEqual(await shape(await post(a, { username: 'ana', password: PASSWORD, form_token: forged })), wrongForm, 'forged token');
+    // Six failures by now: past the lockout's wait, which a wrong password would meet here too.
+    a.clock.now += 1000;
     assert.deepEqual(await shape(await post(a, { username: 'ana', password: PASSWORD })), wrongForm, 'no token');
     const old = await renderedForm(a);
     a.clock.now += 25 * 3600;
@@ -82,6 +85,7 @@ describe('the sign-in form\u2019s honeypot and minimum time', () => {
     // None of them was a sign-in; each counted as a failed one, as a wrong password is.
     assert.equal((await a.store.listAudit({ action: 'login', outcome: 'success' })).length, 0);
     assert.equal((await a.store.listAudit({ action: 'login', outcome: 'failure' })).filter((e) => e.detail?.startsWith('refused: ')).length, 6);
+    assert.equal(a.pauses.length, 6, 'each one waited as a wrong password would have');
   });
 
   test('BOT_HONEYPOT=off: no token, no decoy, no check', async (t) => {

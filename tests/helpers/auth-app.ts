@@ -55,6 +55,11 @@ export interface AuthTestApp {
   /** The clock, in seconds; assign to move time. */
   clock: { now: number };
   /**
+   * Each wait of a sign-in the bot gate caught (src/auth/service.ts login), in milliseconds, as
+   * asked; empty with `refusalWait.pause: 'real'` (the server's own timer then waits, unobserved).
+   */
+  readonly pauses: number[];
+  /**
    * A solved proof of work (the login's `pow`) at the app's highest difficulty, so it is never
    * too easy: what the page sends after solving in its worker. Tests that are not about the
    * defences sign in with it, as the page would.
@@ -85,6 +90,17 @@ export interface AuthTestOptions {
   readonly wordpress?: { readonly url: string; readonly secret: string; readonly adminRoles?: readonly string[] };
   /** The defences' settings over the defaults (BOT_POW=adaptive, honeypot on, 1 s minimum...). */
   readonly bot?: Partial<BotConfig>;
+  /**
+   * How sign-ins the bot gate caught wait to look like a wrong password (src/auth/service.ts): by
+   * default they note the wait in `pauses` and go on at once (tests do not sleep); `'real'`
+   * waits on the server's own timer; a function waits as it says. `wrongPasswordMs`:
+   * auth/password.ts typicalVerifyMs when omitted; `random`: Math.random.
+   */
+  readonly refusalWait?: {
+    readonly pause?: 'real' | ((ms: number) => Promise<void>);
+    readonly wrongPasswordMs?: () => number;
+    readonly random?: () => number;
+  };
 }
 
 /**
@@ -171,6 +187,9 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
   const limitStore = limits === undefined ? undefined : (limits.store ?? createMemoryStore());
   const botConfig = { ...BOT_DEFAULTS, ...options.bot, secretKey: options.secret ?? SECRET };
   const solver = createPow({ secret: botConfig.secretKey, now });
+  const pauses: number[] = [];
+  const wait = options.refusalWait ?? {};
+  const waitAs = typeof wait.pause === 'function' ? wait.pause : undefined;
   const bot = createBotDeps({
     config: botConfig,
     store,
@@ -179,6 +198,18 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
     nowMs: () => clock.now * 1000,
     refusalDelayMs: 0,
   });
+  const refusalWait = {
+    ...(wait.wrongPasswordMs === undefined ? {} : { wrongPasswordMs: wait.wrongPasswordMs }),
+    ...(wait.random === undefined ? {} : { random: wait.random }),
+    ...(wait.pause === 'real'
+      ? {}
+      : {
+          pause: async (ms: number) => {
+            pauses.push(ms);
+            await waitAs?.(ms);
+          },
+        }),
+  };
   const solvedPow = (): string => {
     const solution = solveChallenge(solver.issue(botConfig.botPowMaxDifficulty));
     if (solution === undefined) throw new Error('no solution found');
@@ -191,7 +222,7 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
     assets: createMemoryAssets({ 'app.css': 'body{}', 'login.js': '', 'dashboard.js': '', 'admin.js': '' }, basePath),
     newRequestId: () => `req-${++id}`,
     auth: {
-      service: createAuthService({ store, tokens, now }),
+      service: createAuthService({ store, tokens, now, refusalWait }),
       devices: createDeviceCookies(options.secret ?? SECRET),
       tokens,
       store,
@@ -237,6 +268,7 @@ export async function authTestApp(options: AuthTestOptions = {}): Promise<AuthTe
     dataDir,
     bot,
     clock,
+    pauses,
     pow: solvedPow,
     formToken: () => bot.signIn.form()?.token,
     async addUser(username, password, role = 'member') {
