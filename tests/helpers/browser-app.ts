@@ -2,7 +2,7 @@
  * The built app for the browser tests: one release copy per test file, apps started from it
  * with the admin "chair", and pages signed in on them in Debian's Chromium.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, type TestContext } from 'node:test';
 import type { Browser, Page, ViewportSize } from 'playwright-core';
@@ -65,7 +65,10 @@ export interface OpenedTest extends SignedInPage {
 export interface BrowserFixture {
   /** The release folder. */
   readonly release: string;
-  /** An app with DATA_DIR data-<name> in the release, once it listens and has its admin (and sample figures). */
+  /**
+   * An app with DATA_DIR data-<name> in the release, once it listens and has its admin (and
+   * sample figures). A name started before (and stopped) is a restart: its folder as left.
+   */
   start(name: string, options?: StartOptions): Promise<BrowserApp>;
   /** One app for the file's tests that need no special settings: started on first use, stopped after them. */
   shared(): Promise<BrowserApp>;
@@ -90,10 +93,13 @@ export function browserFixture(file: { secret: string; password: string; env?: R
 
   const start = async (name: string, options: StartOptions = {}): Promise<BrowserApp> => {
     const basePath = options.basePath ?? '/dashboard';
+    const dataDir = path.join(release.dir, `data-${name}`);
+    // A restart finds its admin and figures already there, and says nothing of them.
+    const fresh = !existsSync(dataDir);
     const env: Record<string, string> = {
       ...(basePath === '' ? {} : { BASE_PATH: basePath }),
       SECRET_KEY: file.secret,
-      DATA_DIR: path.join(release.dir, `data-${name}`),
+      DATA_DIR: dataDir,
       ADMIN_USERNAME: 'chair',
       ADMIN_PASSWORD: file.password,
       ...file.env,
@@ -102,8 +108,8 @@ export function browserFixture(file: { secret: string; password: string; env?: R
     const app = spawnApp({ cwd: release.dir, env });
     options.stopAfter?.after(() => app.stop());
     const base = `${await app.url()}${basePath}`;
-    await app.waitFor(/created the first admin/);
-    if (env.NODE_ENV === 'development') await app.waitFor(/development: imported sample figures/);
+    if (fresh) await app.waitFor(/created the first admin/);
+    if (fresh && env.NODE_ENV === 'development') await app.waitFor(/development: imported sample figures/);
     return { app, base };
   };
 
