@@ -88,9 +88,10 @@ export const UNMEASURED_MS = 200;
 /**
  * How long a wrong password takes to be refused here now: the median of the recent hashes'
  * wall times (milliseconds). A sign-in refused as a wrong password without a hash (a form the
- * bot gate caught, service.ts) waits this long, so that its speed does not tell a bot it was caught. A flood of them costs
- * no hashes: before the process's first hash it answers UNMEASURED_MS and starts the dummy hash
- * (built once per process, and needed by the first unknown username anyway), which measures one.
+ * bot gate caught, service.ts) waits this long, so that its speed does not tell a bot it was
+ * caught. A flood of them costs no hashes: before the process's first hash it answers
+ * UNMEASURED_MS and starts the dummy hash (built once per process, and needed by the first
+ * unknown username anyway), which measures one.
  */
 export function typicalVerifyMs(): number {
   if (recent.length === 0) {
