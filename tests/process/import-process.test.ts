@@ -10,7 +10,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { createLogger } from '../../src/log/index.ts';
-import { createProcessImporter } from '../../src/figures/import-process.ts';
+import { createProcessImporter, IMPORT_CHILD_FLAGS } from '../../src/figures/import-process.ts';
 import { openFigures } from '../../src/figures/open.ts';
 import { createSqlJsLoader, StoreUnavailableError } from '../../src/db/sqljs.ts';
 import { ROOT } from '../helpers/process.ts';
@@ -55,6 +55,17 @@ test('a child that cannot run or dies without answering is a storage error (503)
   const dies = path.join(dir, 'dies.cjs');
   writeFileSync(dies, 'process.kill(process.pid, "SIGKILL");');
   await assert.rejects(createProcessImporter({ script: dies, dataDir: dir })(new Uint8Array(1), { actor: 'a', filename: 'f' }), /ended without an answer \(SIGKILL\)/);
+});
+
+test('the child runs with IMPORT_CHILD_FLAGS (a heap that grows less: the account\u2019s memory cap meets the import first)', async (t) => {
+  const dir = dataDir(t);
+  const tells = path.join(dir, 'tells.cjs');
+  // Answers as the worker does, with what node was started with as its message.
+  writeFileSync(tells, 'console.log(JSON.stringify({ ok: "error", unavailable: false, message: JSON.stringify(process.execArgv) }));');
+  await assert.rejects(createProcessImporter({ script: tells, dataDir: dir })(new Uint8Array(1), { actor: 'a', filename: 'f' }), (error: Error) => {
+    assert.deepEqual(JSON.parse(error.message), [...IMPORT_CHILD_FLAGS]);
+    return true;
+  });
 });
 
 test("100,000 rows: the app's event loop keeps turning while the child parses and writes", async (t) => {
