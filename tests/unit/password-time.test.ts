@@ -1,8 +1,8 @@
 /**
- * How long a wrong password takes here (src/auth/password.ts typicalVerifyMs), which the sign-in
- * form's refusals wait for (src/bot/signin.ts): a fixed estimate before the process's first hash,
- * then the recent hashes' median; asking for it never waits and costs at most the dummy hash,
- * once. Its own file: it needs a process that has not hashed yet.
+ * How long a wrong password takes here (src/auth/password.ts typicalVerifyMs), which a sign-in
+ * the bot gate caught waits for (src/auth/service.ts): a fixed estimate before the process's
+ * first hash, then the recent hashes' median; asking for it never waits and costs at most the
+ * dummy hash, once. Its own file: it needs a process that has not hashed yet.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
