@@ -8,7 +8,7 @@ import { clearSessionCookies, readCookie, setDeviceCookie, setSessionCookies, ty
 import { DEVICE_COOKIE_MAX_AGE, type DeviceCookies } from './device.ts';
 import { assertCsrfMatches, assertSameOrigin, presentedCsrf, type OriginPolicy } from './csrf.ts';
 import type { AuthService, IssuedTokens } from './service.ts';
-import { presentedSession, requireSession, withChallenge, type PresentedSession } from './session.ts';
+import { presentedSession, replacedSession, requireSession, withChallenge, type PresentedSession } from './session.ts';
 import type { SessionClaims, TokenService } from './tokens.ts';
 import { addressKey, type Limiter } from '../ratelimit/limiter.ts';
 import type { Rule } from '../ratelimit/store.ts';
@@ -83,9 +83,6 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
     }
   };
 
-  /** The sign-in a new one replaces in this browser; none when its cookies are doubled (nothing to tell which). */
-  const replacedSession = (c: Context): Promise<PresentedSession> => presentedSession(c, tokens, cookies).catch(() => ({}));
-
   /**
    * RATE_LIMIT_LOGIN, for anything that checks a password (sign-in and step-up). Per address
    * first (one source guessing many): a refused attempt then writes nothing for the username it
@@ -125,7 +122,7 @@ export function authRoutes(app: Hono<AppEnv>, deps: AuthRouteDeps): void {
       const rate = await addressLimit(c, ip);
       const caught = await deps.bot?.check(c, { username: input.username, ip, fields: input.fields, form: input.form, rate });
       await usernameLimit(c, input.username, device);
-      const previous = await replacedSession(c);
+      const previous = await replacedSession(c, tokens, cookies);
       issued = await service.login({
         username: input.username,
         password: input.password,

@@ -108,6 +108,14 @@ export async function presentedSession(c: Context, tokens: TokenService, cookies
   return { ...(access === undefined ? {} : { access }), ...(refresh === undefined ? {} : { refresh }) };
 }
 
+/**
+ * The sign-in a new one replaces in this browser (its cookies are about to be overwritten): the
+ * presented session, or none when its cookies are doubled (nothing tells which is meant).
+ */
+export function replacedSession(c: Context, tokens: TokenService, cookies: CookiePolicy): Promise<PresentedSession> {
+  return presentedSession(c, tokens, cookies).catch(() => ({}));
+}
+
 /** API routes: 401 with a code the client acts on; CSRF on every state-changing method. */
 export function requireSession(deps: SessionDeps): MiddlewareHandler<AppEnv> {
   return async function sessionRequired(c, next) {

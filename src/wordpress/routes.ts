@@ -18,7 +18,7 @@ import type { AppEnv } from '../http/context.ts';
 import type { ClientAddress } from '../http/client-ip.ts';
 import { setSessionCookies, type CookiePolicy } from '../auth/cookies.ts';
 import { safeNext } from '../auth/routes.ts';
-import { presentedSession, type PresentedSession } from '../auth/session.ts';
+import { replacedSession } from '../auth/session.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import { AppError } from '../http/errors.ts';
 import { addressKey, type Limiter } from '../ratelimit/limiter.ts';
@@ -71,7 +71,7 @@ export function wordpressRoutes(app: Hono<AppEnv>, deps: WordPressRouteDeps): vo
       if (token === '') await sso.refuse('invalid', 'no token in the form', ip, gate);
       // The access cookie (path: the app) comes along when WordPress is on the same site; the
       // refresh cookie's path is the auth API's, so it does not.
-      const previous: PresentedSession = await presentedSession(c, deps.tokens, deps.cookies).catch(() => ({}));
+      const previous = await replacedSession(c, deps.tokens, deps.cookies);
       const issued = await sso.signIn(token, ip, { gate, previous });
       setSessionCookies(c, deps.cookies, { access: issued.access.token, refresh: issued.refresh.token, csrf: issued.csrf, maxAge: deps.sessionMaxAge });
       return c.redirect(safeNext(body.next, basePath), 303);
